@@ -1,0 +1,28 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** What to fine-tune, on what data, how, and where the result is served. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FineTuneRunSpec(
+    @JsonPropertyDescription("The base model: a hub name, a URI, or a from-scratch configuration.")
+        ModelSpec model,
+    @JsonPropertyDescription("Training and validation data in KLUE-RE's official JSON.")
+        DatasetSpec dataset,
+    @JsonPropertyDescription("How a sentence and its two entities become model input.")
+        InputSpec input,
+    @JsonPropertyDescription("Optimisation hyperparameters.") TrainingSpec training,
+    @JsonPropertyDescription("The metric that picks the best epoch.") ObjectiveSpec objective) {
+
+  /** The spec with every unset field at its documented default. */
+  public FineTuneRunSpec withDefaults() {
+    return new FineTuneRunSpec(
+        Objects.requireNonNullElseGet(model, ModelSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(dataset, DatasetSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(input, InputSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(training, TrainingSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(objective, ObjectiveSpec::defaults).withDefaults());
+  }
+}

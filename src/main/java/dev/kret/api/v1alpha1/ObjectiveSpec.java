@@ -1,0 +1,27 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.Objects;
+
+/** Which validation metric selects the best epoch and drives early stopping. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ObjectiveSpec(
+    @JsonPropertyDescription(
+            "accuracy, micro_f1 (official, without no_relation), auprc (official) or eval_loss (lower is better).")
+        @Default(DEFAULT_METRIC)
+        @Pattern("^(accuracy|micro_f1|auprc|eval_loss)$")
+        String metric) {
+
+  public static final String DEFAULT_METRIC = "micro_f1";
+
+  static ObjectiveSpec defaults() {
+    return new ObjectiveSpec(null);
+  }
+
+  public ObjectiveSpec withDefaults() {
+    return new ObjectiveSpec(Objects.requireNonNullElse(metric, DEFAULT_METRIC));
+  }
+}

@@ -1,0 +1,65 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import java.util.Objects;
+
+/** Optimisation hyperparameters (the Hugging Face Trainer's names where they exist). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingSpec(
+    @JsonPropertyDescription("Passes over the training data.") @Default("10") @Min(1) Integer epochs,
+    @JsonPropertyDescription("Examples per optimizer step (before accumulation).")
+        @Default("32")
+        @Min(1)
+        Integer batchSize,
+    @JsonPropertyDescription("Peak AdamW learning rate.") @Default("2.0e-5") Double learningRate,
+    @JsonPropertyDescription(
+            "Decoupled AdamW weight decay; biases and LayerNorm weights are never decayed.")
+        @Default("0.01")
+        @Min(0)
+        Double weightDecay,
+    @JsonPropertyDescription("Fraction of steps with linear warmup before linear decay to 0.")
+        @Default("0.1")
+        @Min(0)
+        @Max(1)
+        Double warmupRatio,
+    @JsonPropertyDescription("Global L2 gradient-norm clip; 0 disables.")
+        @Default("1.0")
+        @Min(0)
+        Double maxGradNorm,
+    @JsonPropertyDescription("Seed for initialisation, shuffling and dropout.") @Default("42")
+        Long seed,
+    @JsonPropertyDescription("Stop after this many epochs without improvement; 0 disables.")
+        @Default("3")
+        @Min(0)
+        Integer earlyStoppingPatience,
+    @JsonPropertyDescription("Micro-batches accumulated per optimizer step.")
+        @Default("1")
+        @Min(1)
+        Integer gradientAccumulationSteps,
+    @JsonPropertyDescription("Dropout of hidden states and attention; unset takes the model's config.")
+        @Min(0)
+        @Max(1)
+        Double dropout) {
+
+  static TrainingSpec defaults() {
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null);
+  }
+
+  public TrainingSpec withDefaults() {
+    return new TrainingSpec(
+        Objects.requireNonNullElse(epochs, 10),
+        Objects.requireNonNullElse(batchSize, 32),
+        Objects.requireNonNullElse(learningRate, 2.0e-5),
+        Objects.requireNonNullElse(weightDecay, 0.01),
+        Objects.requireNonNullElse(warmupRatio, 0.1),
+        Objects.requireNonNullElse(maxGradNorm, 1.0),
+        Objects.requireNonNullElse(seed, 42L),
+        Objects.requireNonNullElse(earlyStoppingPatience, 3),
+        Objects.requireNonNullElse(gradientAccumulationSteps, 1),
+        dropout);
+  }
+}
