@@ -94,6 +94,9 @@ public final class PytorchCheckpointReader {
       List<String> names = e.getValue();
       StorageRef storage = refs.get(names.get(0)).storage();
       Dtype dtype = dtypeOf(storage.type());
+      if (dtype == null && names.stream().allMatch(WeightFiles::isIndexBuffer)) {
+        continue; // position_ids and friends: integer buffers, not weights
+      }
       if (dtype == null) {
         throw new IOException(
             file
@@ -111,7 +114,9 @@ public final class PytorchCheckpointReader {
     }
     LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
     for (String name : refs.keySet()) {
-      out.put(name, byName.get(name));
+      if (byName.containsKey(name)) {
+        out.put(name, byName.get(name));
+      }
     }
     return out;
   }

@@ -65,6 +65,10 @@ public final class SafetensorsReader {
         if (METADATA_KEY.equals(name)) {
           continue;
         }
+        if (WeightFiles.isIndexBuffer(name)
+            && Dtype.fromSafetensors(e.getValue().path("dtype").asText(null)) == null) {
+          continue; // position_ids and friends: integer buffers, not weights
+        }
         out.put(name, readTensor(file, ch, name, e.getValue(), dataStart, dataSize));
       }
       return out;

@@ -98,4 +98,12 @@ public final class WeightFiles {
     ordered.putAll(all);
     return ordered;
   }
+
+  /**
+   * Integer buffers older transformers versions saved beside the weights ({@code
+   * embeddings.position_ids}, {@code token_type_ids}); readers skip them instead of failing.
+   */
+  static boolean isIndexBuffer(String name) {
+    return name.endsWith("position_ids") || name.endsWith("token_type_ids");
+  }
 }
