@@ -45,6 +45,7 @@ public final class TextTokenizer implements AutoCloseable {
   private final ObjectNode config;
   private final Map<String, Integer> vocab;
   private final Map<Integer, String> byId;
+  private final int vocabSize;
   private final int padId;
   private final int clsId;
   private final int sepId;
@@ -68,6 +69,7 @@ public final class TextTokenizer implements AutoCloseable {
             ? o.deepCopy()
             : JsonNodeFactory.instance.objectNode();
     this.vocab = TokenizerJson.vocabulary(json);
+    this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     this.byId = new HashMap<>();
     vocab.forEach((token, id) -> byId.putIfAbsent(id, token));
     Map<String, String> special = TokenizerJson.specialTokens(config, defaultsFor(json));
@@ -137,7 +139,7 @@ public final class TextTokenizer implements AutoCloseable {
 
   /** Vocabulary size including added tokens: the embedding matrix needs this many rows. */
   public int vocabSize() {
-    return vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    return vocabSize;
   }
 
   /** The id of a token string, or -1 when the tokenizer does not know it. */

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,8 +165,7 @@ public final class TokenizerJson {
     Map<String, Integer> out = new LinkedHashMap<>();
     JsonNode vocab = doc.path("model").path("vocab");
     if (vocab.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : vocab.properties()) {
         out.put(e.getKey(), e.getValue().asInt());
       }
     } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], id = position

@@ -54,9 +54,8 @@ class TextTokenizerTest {
       }
       vectors
           .get("special_ids")
-          .fields()
-          .forEachRemaining(
-              e -> assertThat(tok.tokenId(e.getKey())).isEqualTo(e.getValue().asInt()));
+          .properties()
+          .forEach(e -> assertThat(tok.tokenId(e.getKey())).isEqualTo(e.getValue().asInt()));
       assertThat(tok.clsId()).isZero();
       assertThat(tok.padId()).isEqualTo(1);
       assertThat(tok.sepId()).isEqualTo(2);
