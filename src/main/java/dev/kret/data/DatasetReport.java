@@ -1,5 +1,7 @@
 package dev.kret.data;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,8 +27,8 @@ public record DatasetReport(
     List<String> problems) {
 
   public DatasetReport {
-    perLabel = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(perLabel));
-    perSource = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(perSource));
+    perLabel = Collections.unmodifiableMap(new LinkedHashMap<>(perLabel));
+    perSource = Collections.unmodifiableMap(new LinkedHashMap<>(perSource));
     problems = List.copyOf(problems);
   }
 

@@ -373,7 +373,7 @@ public final class Hub {
           OutputStream out = Files.newOutputStream(tmp)) {
         byte[] buffer = new byte[64 * 1024];
         int n;
-        while ((n = in.read(buffer)) >= 0) {
+        while ((n = read(in, buffer, written, total)) >= 0) {
           out.write(buffer, 0, n);
           written += n;
           if (written - reported >= PROGRESS_STEP) {
@@ -392,6 +392,22 @@ public final class Hub {
       if (!moved) {
         Files.deleteIfExists(tmp);
       }
+    }
+  }
+
+  private static int read(InputStream in, byte[] buffer, long written, long total)
+      throws IOException {
+    try {
+      return in.read(buffer);
+    } catch (IOException e) {
+      throw new IOException(
+          "connection lost after "
+              + written
+              + (total >= 0 ? " of " + total : "")
+              + " bytes ("
+              + e.getMessage()
+              + ")",
+          e);
     }
   }
 

@@ -240,7 +240,8 @@ class HubTest {
 
     assertThatThrownBy(() -> new Hub(config()).resolveModel("klue/tiny"))
         .isInstanceOf(HubException.class)
-        .hasMessageContaining(server.url(p + "model.safetensors"));
+        .hasMessageContaining(server.url(p + "model.safetensors"))
+        .hasMessageContaining("after 3 attempt(s)");
 
     try (Stream<Path> files = Files.walk(cache)) {
       List<String> names = files.map(f -> f.getFileName().toString()).toList();
