@@ -1,0 +1,11 @@
+/**
+ * KLUE-RE data: the label set, the example records, and a streaming loader that validates every row
+ * ({@link dev.kret.data.KlueReDataset}).
+ *
+ * <p>Decisions: row numbers in messages are 0-based positions in the file (they match the guid
+ * suffix of the official splits); offsets are code points, end inclusive, as Python slices them;
+ * malformed JSON always fails, even with {@code skipInvalid}, because the rest of the file cannot
+ * be trusted; JSON Lines is accepted besides the official JSON list; unknown keys are ignored; the
+ * digest covers every byte of the file.
+ */
+package dev.kret.data;

@@ -1,0 +1,559 @@
+package dev.kret.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Resolves model references and data URIs to local paths, downloading remote ones into a cache.
+ *
+ * <p>Model references: a plain path or {@code file://…} (used in place), {@code pvc://claim/path}
+ * ({@link HubConfig#pvcRoot()} + path: the operator mounts the claim there), {@code https://…/dir/}
+ * (a model directory served over HTTP), {@code hf://org/name@revision} or a bare {@code org/name}
+ * (the Hugging Face layout {@code {endpoint}/{org}/{name}/resolve/{revision}/{file}}). A model
+ * download that completed once is recorded in the cache and never asked for again, even for a
+ * moving revision such as {@code main} — pin a commit to get reproducible runs, delete the cache
+ * directory to refresh.
+ */
+public final class Hub {
+
+  /** Written into a cached model directory once every file is in place. */
+  public static final String MANIFEST = ".kret-download.json";
+
+  static final String DEFAULT_REVISION = "main";
+
+  private static final Pattern HF_REPO =
+      Pattern.compile("([A-Za-z0-9][A-Za-z0-9._-]*)/([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(.+))?");
+  private static final List<String> WEIGHTS =
+      List.of("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin");
+  private static final List<String> OPTIONAL =
+      List.of("tokenizer_config.json", "special_tokens_map.json", "kret.json");
+  private static final int MAX_REDIRECTS = 10;
+  private static final long PROGRESS_STEP = 1 << 20;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HubConfig config;
+  private final ProgressListener progress;
+  private final HttpClient http;
+
+  public Hub(HubConfig config) {
+    this(config, ProgressListener.NONE);
+  }
+
+  public Hub(HubConfig config, ProgressListener progress) {
+    this.config = config;
+    this.progress = progress == null ? ProgressListener.NONE : progress;
+    // Redirects are followed by hand so the token never leaves the host it was meant for.
+    this.http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(config.timeout())
+            .build();
+  }
+
+  /** A hub configured by {@code KRET_CACHE}, {@code HF_ENDPOINT} and {@code HF_TOKEN}. */
+  public static Hub fromEnvironment() {
+    return new Hub(HubConfig.fromEnvironment());
+  }
+
+  public HubConfig config() {
+    return config;
+  }
+
+  /** The local model directory for a reference; a revision in the reference ({@code @rev}) wins. */
+  public Path resolveModel(String reference) {
+    return resolveModel(reference, null);
+  }
+
+  /**
+   * The local model directory for a reference, downloading it if remote.
+   *
+   * @param revision branch, tag or commit for Hugging Face references; null means {@code main}
+   */
+  public Path resolveModel(String reference, String revision) {
+    String ref = requireReference(reference);
+    if (isHttp(ref)) {
+      String base = ref.endsWith("/") ? ref : ref + "/";
+      URI uri = parse(base);
+      Path dir = config.cacheDir().resolve("url").resolve(hostKey(uri));
+      for (String segment : uri.getPath().split("/")) {
+        if (!segment.isEmpty()) {
+          dir = dir.resolve(safeSegment(segment));
+        }
+      }
+      return fetchModel(base, dir);
+    }
+    if (ref.startsWith("hf://")) {
+      return fetchHf(ref.substring("hf://".length()), revision, ref);
+    }
+    Optional<Path> local = localPath(ref);
+    if (local.isPresent()) {
+      return requireExisting(local.get(), ref, true);
+    }
+    Matcher m = HF_REPO.matcher(ref);
+    if (m.matches()) {
+      return fetchHf(ref, revision, ref);
+    }
+    throw new HubException(
+        "model "
+            + ref
+            + " not found: expected a directory, file://, pvc://claim/path, https://…/dir/,"
+            + " hf://org/name[@revision] or org/name");
+  }
+
+  /** The local file for a data URI (path, {@code file://}, {@code pvc://}, {@code http(s)://}). */
+  public Path resolveFile(String uri) {
+    String ref = requireReference(uri);
+    if (isHttp(ref)) {
+      URI u = parse(ref);
+      Path target = config.cacheDir().resolve("files").resolve(hostKey(u));
+      for (String segment : u.getPath().split("/")) {
+        if (!segment.isEmpty()) {
+          target = target.resolve(safeSegment(segment));
+        }
+      }
+      if (u.getRawQuery() != null) {
+        target = target.resolveSibling(target.getFileName() + "_" + safeSegment(u.getRawQuery()));
+      }
+      if (!Files.isRegularFile(target)) {
+        download(u, target, target.getFileName().toString(), true);
+      }
+      return target;
+    }
+    Optional<Path> local = localPath(ref);
+    if (local.isPresent()) {
+      return requireExisting(local.get(), ref, false);
+    }
+    throw new HubException(
+        "data file " + ref + " not found: expected a path, file://, pvc://claim/path or https://");
+  }
+
+  private Path fetchHf(String repoRef, String revision, String original) {
+    Matcher m = HF_REPO.matcher(repoRef);
+    if (!m.matches()) {
+      throw new HubException(
+          "bad Hugging Face reference " + original + ": expected org/name[@rev]");
+    }
+    String rev = m.group(3) != null ? m.group(3) : revision;
+    rev = rev == null || rev.isBlank() ? DEFAULT_REVISION : rev.strip();
+    String encodedRev = URLEncoder.encode(rev, StandardCharsets.UTF_8);
+    String base =
+        config.endpoint() + "/" + m.group(1) + "/" + m.group(2) + "/resolve/" + encodedRev + "/";
+    Path dir =
+        config
+            .cacheDir()
+            .resolve("hf")
+            .resolve(hostKey(parse(config.endpoint() + "/")))
+            .resolve(m.group(1))
+            .resolve(m.group(2))
+            .resolve(safeSegment(encodedRev));
+    return fetchModel(base, dir);
+  }
+
+  private Path fetchModel(String base, Path dir) {
+    if (isComplete(dir)) {
+      return dir;
+    }
+    Map<String, Boolean> files = new LinkedHashMap<>();
+    fetch(base, dir, "config.json", true, files);
+    String weights = null;
+    for (String candidate : WEIGHTS) {
+      if (fetch(base, dir, candidate, false, files)) {
+        weights = candidate;
+        break;
+      }
+    }
+    if (weights == null) {
+      throw new HubException("no weights at " + display(base) + ": tried " + WEIGHTS, 404, null);
+    }
+    if (weights.endsWith(".index.json")) {
+      for (String shard : shards(dir.resolve(weights))) {
+        fetch(base, dir, shard, true, files);
+      }
+    }
+    if (!fetch(base, dir, "tokenizer.json", false, files)
+        && !fetch(base, dir, "vocab.txt", false, files)) {
+      throw new HubException(
+          "no tokenizer at " + display(base) + ": tried tokenizer.json and vocab.txt", 404, null);
+    }
+    for (String name : OPTIONAL) {
+      fetch(base, dir, name, false, files);
+    }
+    writeManifest(dir, base, files);
+    return dir;
+  }
+
+  private boolean fetch(
+      String base, Path dir, String name, boolean required, Map<String, Boolean> files) {
+    Path target = dir.resolve(name);
+    boolean present =
+        Files.isRegularFile(target)
+            || download(parse(base + encodePath(name)), target, name, required);
+    files.put(name, present);
+    return present;
+  }
+
+  private boolean isComplete(Path dir) {
+    Path manifest = dir.resolve(MANIFEST);
+    if (!Files.isRegularFile(manifest)) {
+      return false;
+    }
+    try {
+      JsonNode files = JSON.readTree(manifest.toFile()).path("files");
+      if (!files.isArray() || files.isEmpty()) {
+        return false;
+      }
+      for (JsonNode f : files) {
+        if (!Files.isRegularFile(dir.resolve(f.asText()))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void writeManifest(Path dir, String base, Map<String, Boolean> files) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("source", display(base));
+    doc.put(
+        "files",
+        files.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList());
+    doc.put(
+        "absent",
+        files.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList());
+    doc.put("completedAt", Instant.now().toString());
+    try {
+      Path tmp = Files.createTempFile(dir, MANIFEST, ".part");
+      JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), doc);
+      moveIntoPlace(tmp, dir.resolve(MANIFEST));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dir.resolve(MANIFEST), e);
+    }
+  }
+
+  private static List<String> shards(Path index) {
+    try {
+      JsonNode map = JSON.readTree(index.toFile()).path("weight_map");
+      Set<String> names = new LinkedHashSet<>();
+      map.forEach(v -> names.add(v.asText()));
+      if (names.isEmpty()) {
+        throw new HubException(index + " has no weight_map");
+      }
+      for (String n : names) {
+        if (n.isBlank() || n.startsWith("/") || n.contains("..") || n.contains("\\")) {
+          throw new HubException(index + " names an unsafe shard path: " + n);
+        }
+      }
+      return new ArrayList<>(names);
+    } catch (IOException e) {
+      throw new HubException("cannot read " + index + ": " + e.getMessage(), 0, e);
+    }
+  }
+
+  /** Downloads url to target; false only for a 404 on an optional file. */
+  private boolean download(URI url, Path target, String name, boolean required) {
+    Exception last = null;
+    int lastStatus = 0;
+    long backoff = config.initialBackoff().toMillis();
+    for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+      try {
+        int status = attemptDownload(url, target, name);
+        if (status == 200) {
+          return true;
+        }
+        if (status == 404) {
+          if (required) {
+            throw new HubException("not found (404): " + display(url), 404, null);
+          }
+          return false;
+        }
+        lastStatus = status;
+        last = null;
+      } catch (IOException e) {
+        last = e;
+        lastStatus = 0;
+      }
+      if (attempt < config.maxAttempts()) {
+        sleep(backoff);
+        backoff *= 2;
+      }
+    }
+    String why =
+        last != null
+            ? last.getClass().getSimpleName()
+                + (last.getMessage() == null ? "" : ": " + last.getMessage())
+            : "HTTP " + lastStatus;
+    throw new HubException(
+        "cannot download "
+            + display(url)
+            + " after "
+            + config.maxAttempts()
+            + " attempt(s): "
+            + why,
+        lastStatus,
+        last);
+  }
+
+  /** One attempt; returns 200 on success, 404, or a retryable status; throws on the rest. */
+  private int attemptDownload(URI url, Path target, String name) throws IOException {
+    URI current = url;
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(current).timeout(config.timeout()).header("User-Agent", "kret");
+      if (config.token() != null && sameOrigin(url, current)) {
+        request.header("Authorization", "Bearer " + config.token());
+      }
+      HttpResponse<InputStream> response = send(request.GET().build());
+      int status = response.statusCode();
+      if (status >= 300 && status < 400 && status != 304) {
+        String location = response.headers().firstValue("Location").orElse(null);
+        response.body().close();
+        if (location == null) {
+          throw new HubException(
+              "redirect without Location from " + display(current), status, null);
+        }
+        current = current.resolve(location);
+        continue;
+      }
+      if (status != 200) {
+        response.body().close();
+        if (status == 401 || status == 403) {
+          throw new HubException(authMessage(status, url), status, null);
+        }
+        if (status == 404 || status == 429 || status >= 500) {
+          return status;
+        }
+        throw new HubException(
+            "unexpected HTTP " + status + " from " + display(current), status, null);
+      }
+      long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+      save(response.body(), total, url, name, target);
+      return 200;
+    }
+    throw new HubException("too many redirects from " + display(url), 0, null);
+  }
+
+  private void save(InputStream body, long total, URI url, String name, Path target)
+      throws IOException {
+    Files.createDirectories(target.getParent());
+    // A dot-prefixed .part file: a killed download never leaves something that looks complete.
+    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+    boolean moved = false;
+    try {
+      long written = 0;
+      long reported = 0;
+      try (InputStream in = body;
+          OutputStream out = Files.newOutputStream(tmp)) {
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while ((n = read(in, buffer, written, total)) >= 0) {
+          out.write(buffer, 0, n);
+          written += n;
+          if (written - reported >= PROGRESS_STEP) {
+            progress.onProgress(display(url), name, written, total);
+            reported = written;
+          }
+        }
+      }
+      if (total >= 0 && written != total) {
+        throw new IOException("truncated download: " + written + " of " + total + " bytes");
+      }
+      progress.onProgress(display(url), name, written, total);
+      moveIntoPlace(tmp, target);
+      moved = true;
+    } finally {
+      if (!moved) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  private static int read(InputStream in, byte[] buffer, long written, long total)
+      throws IOException {
+    try {
+      return in.read(buffer);
+    } catch (IOException e) {
+      throw new IOException(
+          "connection lost after "
+              + written
+              + (total >= 0 ? " of " + total : "")
+              + " bytes ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
+  }
+
+  private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException("interrupted while downloading " + display(request.uri()), 0, e);
+    }
+  }
+
+  private String authMessage(int status, URI url) {
+    boolean sent = config.token() != null;
+    if (status == 401) {
+      return sent
+          ? "the hub token was rejected (401) for "
+              + display(url)
+              + ": check that it is valid and not expired"
+          : "authentication required (401) for "
+              + display(url)
+              + ": the repository is private, gated or does not exist; set HF_TOKEN"
+              + " (or spec.secrets.hubToken) to a token with access";
+    }
+    return sent
+        ? "access denied (403) for "
+            + display(url)
+            + ": the token has no access to this repository (for a gated model, accept its"
+            + " conditions on the hub first)"
+        : "access denied (403) for "
+            + display(url)
+            + ": a token is needed; set HF_TOKEN (or spec.secrets.hubToken)";
+  }
+
+  private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private Optional<Path> localPath(String ref) {
+    if (ref.startsWith("file:")) {
+      try {
+        return Optional.of(Path.of(new URI(ref)));
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        throw new HubException("bad file URI " + ref + ": " + e.getMessage());
+      }
+    }
+    if (ref.startsWith("pvc://")) {
+      String rest = ref.substring("pvc://".length());
+      int slash = rest.indexOf('/');
+      if (slash <= 0) {
+        throw new HubException("bad pvc URI " + ref + ": expected pvc://claim/path");
+      }
+      Path root = config.pvcRoot().toAbsolutePath().normalize();
+      Path path = root.resolve(rest.substring(slash + 1).replaceFirst("^/+", "")).normalize();
+      if (!path.startsWith(root)) {
+        throw new HubException("bad pvc URI " + ref + ": the path leaves the volume");
+      }
+      return Optional.of(path);
+    }
+    if (ref.contains("://")) {
+      throw new HubException("unsupported URI scheme in " + ref);
+    }
+    Path p = Path.of(ref);
+    boolean looksLocal =
+        p.isAbsolute() || ref.startsWith(".") || ref.startsWith("~") || Files.exists(p);
+    return looksLocal ? Optional.of(p) : Optional.empty();
+  }
+
+  private static Path requireExisting(Path path, String ref, boolean directory) {
+    if (directory ? Files.isDirectory(path) : Files.isRegularFile(path)) {
+      return path;
+    }
+    throw new HubException((directory ? "model directory " : "data file ") + ref + " not found");
+  }
+
+  private static String requireReference(String ref) {
+    if (ref == null || ref.isBlank()) {
+      throw new HubException("empty model or data reference");
+    }
+    return ref.strip();
+  }
+
+  private static boolean isHttp(String ref) {
+    String lower = ref.toLowerCase(Locale.ROOT);
+    return lower.startsWith("https://") || lower.startsWith("http://");
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost() != null
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && a.getPort() == b.getPort();
+  }
+
+  private static URI parse(String url) {
+    try {
+      return new URI(url);
+    } catch (URISyntaxException e) {
+      throw new HubException("bad URL " + url + ": " + e.getMessage());
+    }
+  }
+
+  private static String hostKey(URI uri) {
+    String host = uri.getHost() == null ? "local" : uri.getHost();
+    return safeSegment(uri.getPort() < 0 ? host : host + "_" + uri.getPort());
+  }
+
+  private static String safeSegment(String s) {
+    String safe = s.replaceAll("[^A-Za-z0-9._%-]", "_");
+    return safe.equals(".") || safe.equals("..") ? "_" + safe : safe;
+  }
+
+  private static String encodePath(String name) {
+    StringBuilder sb = new StringBuilder();
+    for (String part : name.split("/")) {
+      if (sb.length() > 0) {
+        sb.append('/');
+      }
+      sb.append(URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return sb.toString();
+  }
+
+  /** The URL without user info or query: safe for logs and messages. */
+  static String display(URI uri) {
+    return uri.getScheme()
+        + "://"
+        + uri.getHost()
+        + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+        + uri.getRawPath();
+  }
+
+  private static String display(String url) {
+    return display(parse(url));
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException("interrupted while waiting to retry", 0, e);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Fetching models and data by URI into a local cache.
+ *
+ * <p>Decisions: {@code pvc://claim/path} maps to {@code pvcRoot/path} (the operator mounts the
+ * claim at {@code pvcRoot}, default {@code /models}; the claim name only tells it which volume to
+ * mount). Cache layout under {@code cacheDir} (default {@code ~/.cache/kret/hub}, env {@code
+ * KRET_CACHE}): {@code hf/<endpoint host_port>/<org>/<name>/<revision>/<file>}, {@code
+ * url/<host_port>/<path>/<file>} for model directories over http(s), {@code
+ * files/<host_port>/<path>} for data files. A finished model download writes {@code
+ * .kret-download.json}; with it present no request is made again (moving revisions such as {@code
+ * main} are not re-checked: pin a commit, or delete the directory). Files are written to a
+ * dot-prefixed {@code .part} file and moved into place atomically. Redirects are followed by hand
+ * and the bearer token is sent only to the origin it was configured for (hubs redirect to CDNs with
+ * signed URLs). The token never appears in messages, logs or {@link
+ * dev.kret.hub.HubConfig#toString()}. Weights: {@code model.safetensors}, else the shards of {@code
+ * model.safetensors.index.json}, else {@code pytorch_model.bin}; tokenizer: {@code tokenizer.json},
+ * else {@code vocab.txt} (one of them is required); optional: {@code tokenizer_config.json}, {@code
+ * special_tokens_map.json}, {@code kret.json}.
+ */
+package dev.kret.hub;
