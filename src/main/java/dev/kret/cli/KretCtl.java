@@ -9,5 +9,6 @@ import picocli.CommandLine.Command;
     name = "kretctl",
     mixinStandardHelpOptions = true,
     version = "kretctl 0.1.0",
-    description = "Fine-tune and serve Korean relation-extraction models.")
+    description = "Fine-tune and serve Korean relation-extraction models.",
+    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class})
 public class KretCtl {}

@@ -11,7 +11,8 @@ public record ModelSpec(
     @JsonPropertyDescription(
             "Hugging Face hub name (e.g. klue/roberta-base); ignored when uri is set or init is random.")
         String name,
-    @JsonPropertyDescription("Hub revision (branch, tag or commit) of name.") @Default(DEFAULT_REVISION)
+    @JsonPropertyDescription("Hub revision (branch, tag or commit) of name.")
+        @Default(DEFAULT_REVISION)
         String revision,
     @JsonPropertyDescription(
             "Model directory by URI instead of name: file://, pvc://claim/path, https://base/url/, hf://org/name@rev.")

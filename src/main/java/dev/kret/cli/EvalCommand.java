@@ -1,0 +1,112 @@
+package dev.kret.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.data.DatasetException;
+import dev.kret.data.KlueReDataset;
+import dev.kret.data.LoadOptions;
+import dev.kret.hub.Hub;
+import dev.kret.metrics.EvalReport;
+import dev.kret.metrics.ReMetrics;
+import dev.kret.model.Djl;
+import dev.kret.model.ModelDirectory;
+import dev.kret.model.RelationClassifier;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kretctl eval}: the official KLUE-RE metrics of a model directory on a data file. */
+@Command(name = "eval", description = "Score a model directory on KLUE-RE data (official metrics).")
+public class EvalCommand implements Callable<Integer> {
+
+  @Spec CommandSpec command;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+  Path model;
+
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "FILE",
+      description = "KLUE-RE JSON: a path, http(s) URL or builtin:klue-re-sample/validation.")
+  String data;
+
+  @Option(names = "--json", description = "Print one JSON object.")
+  boolean json;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass.")
+  int batchSize;
+
+  @Option(names = "--skip-invalid", description = "Skip and count invalid rows.")
+  boolean skipInvalid;
+
+  @Option(names = "--verbose", description = "Print stack traces.")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = command.commandLine().getOut();
+    PrintWriter err = command.commandLine().getErr();
+    try {
+      KlueReDataset ds =
+          KlueReDataset.load(
+              data, LoadOptions.defaults().withSkipInvalid(skipInvalid), Hub.fromEnvironment());
+      Djl.offline();
+      try (ModelDirectory.Opened opened = ModelDirectory.open(model, Djl.device(true))) {
+        RelationClassifier clf = new RelationClassifier(opened);
+        float[][] logp = clf.logProbabilities(ds.examples(), batchSize);
+        int[] labels = ds.labelIds();
+        double loss = 0;
+        for (int i = 0; i < labels.length; i++) {
+          loss -= logp[i][labels[i]];
+        }
+        EvalReport r =
+            ReMetrics.evaluate(
+                labels, RelationClassifier.exp(logp), loss / labels.length, clf.labels());
+        if (json) {
+          ObjectNode n = new ObjectMapper().createObjectNode();
+          n.put("examples", r.examples());
+          n.put("accuracy", r.accuracy());
+          n.put("micro_f1", r.microF1());
+          n.put("auprc", r.auprc());
+          n.put("eval_loss", r.evalLoss());
+          if (ds.skipped() > 0) {
+            n.put("skipped", ds.skipped());
+          }
+          out.println(n);
+        } else {
+          out.printf(Locale.ROOT, "examples   %d%n", r.examples());
+          out.printf(Locale.ROOT, "accuracy   %.2f%n", r.accuracy());
+          out.printf(Locale.ROOT, "micro_f1   %.2f%n", r.microF1());
+          out.printf(Locale.ROOT, "auprc      %.2f%n", r.auprc());
+          out.printf(Locale.ROOT, "eval_loss  %.4f%n", r.evalLoss());
+          if (ds.skipped() > 0) {
+            out.printf(Locale.ROOT, "skipped    %d invalid rows%n", ds.skipped());
+          }
+        }
+        out.flush();
+        return ExitCodes.OK;
+      }
+    } catch (DatasetException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      trace(err, e);
+      return ExitCodes.INVALID_CONFIG;
+    } catch (Exception e) {
+      err.println("error: " + e.getMessage());
+      trace(err, e);
+      return ExitCodes.FAILED;
+    }
+  }
+
+  private void trace(PrintWriter err, Exception e) {
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+  }
+}

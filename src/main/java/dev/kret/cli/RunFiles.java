@@ -1,0 +1,91 @@
+package dev.kret.cli;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.SpecValidation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads FineTuneRun YAML strictly: unknown fields and bad values are errors naming field and line.
+ */
+public final class RunFiles {
+
+  /** The embedded default: the bundled KLUE-RE sample and a small from-scratch model on the CPU. */
+  public static final String DEFAULT_RUN = "kret/default-run.yaml";
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+  private RunFiles() {}
+
+  /** A spec file that cannot run; message names the file, the field and the line. */
+  public static final class InvalidSpecException extends Exception {
+    public InvalidSpecException(String message) {
+      super(message);
+    }
+  }
+
+  public static FineTuneRun read(Path file) throws IOException, InvalidSpecException {
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidSpecException(file + ": no such file");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(in, file.toString());
+    }
+  }
+
+  public static FineTuneRun readDefault() throws IOException, InvalidSpecException {
+    try (InputStream in = RunFiles.class.getClassLoader().getResourceAsStream(DEFAULT_RUN)) {
+      if (in == null) {
+        throw new IOException("missing resource " + DEFAULT_RUN);
+      }
+      return parse(in, "builtin default run");
+    }
+  }
+
+  static FineTuneRun parse(InputStream in, String name) throws IOException, InvalidSpecException {
+    FineTuneRun run;
+    try {
+      run = YAML.readValue(in, FineTuneRun.class);
+    } catch (JsonMappingException e) {
+      String path =
+          e.getPath().stream()
+              .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+              .collect(Collectors.joining("."))
+              .replace(".[", "[");
+      throw new InvalidSpecException(
+          name + line(e.getLocation()) + ": " + path + ": " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw new InvalidSpecException(name + line(e.getLocation()) + ": " + e.getOriginalMessage());
+    }
+    if (run == null) {
+      throw new InvalidSpecException(name + ": empty document");
+    }
+    if (!"FineTuneRun".equals(run.getKind())) {
+      throw new InvalidSpecException(name + ": kind must be FineTuneRun, got " + run.getKind());
+    }
+    if (run.getSpec() == null) {
+      throw new InvalidSpecException(name + ": spec is required");
+    }
+    List<String> errors = SpecValidation.errors(run.getSpec());
+    if (!errors.isEmpty()) {
+      throw new InvalidSpecException(name + ": " + String.join("; ", errors));
+    }
+    return run;
+  }
+
+  private static String line(JsonLocation loc) {
+    return loc == null || loc.getLineNr() < 1 ? "" : ": line " + loc.getLineNr();
+  }
+}

@@ -1,0 +1,28 @@
+package dev.kret.model;
+
+/** Which token states the classifier reads. */
+public enum HeadType {
+  /** Hugging Face RobertaClassificationHead over the first token. */
+  CLS("cls"),
+  /** The states of both entities' first marker tokens, concatenated. */
+  ENTITY_START("entity-start");
+
+  private final String spec;
+
+  HeadType(String spec) {
+    this.spec = spec;
+  }
+
+  public String spec() {
+    return spec;
+  }
+
+  public static HeadType fromSpec(String s) {
+    for (HeadType h : values()) {
+      if (h.spec.equals(s)) {
+        return h;
+      }
+    }
+    throw new IllegalArgumentException("unknown head \"" + s + "\" (expected cls or entity-start)");
+  }
+}

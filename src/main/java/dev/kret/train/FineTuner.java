@@ -1,0 +1,442 @@
+package dev.kret.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.api.v1alpha1.ModelConfigSpec;
+import dev.kret.api.v1alpha1.TrainingSpec;
+import dev.kret.data.KlueReDataset;
+import dev.kret.data.Labels;
+import dev.kret.data.LoadOptions;
+import dev.kret.hub.Hub;
+import dev.kret.metrics.EvalReport;
+import dev.kret.metrics.ReMetrics;
+import dev.kret.model.BatchArrays;
+import dev.kret.model.Djl;
+import dev.kret.model.HeadType;
+import dev.kret.model.InputScheme;
+import dev.kret.model.ModelDirectory;
+import dev.kret.model.RelationClassifier;
+import dev.kret.model.RelationModel;
+import dev.kret.model.RobertaConfig;
+import dev.kret.model.weights.WeightFiles;
+import dev.kret.text.MarkerScheme;
+import dev.kret.text.RelationEncoder;
+import dev.kret.text.RelationEncoder.Encoded;
+import dev.kret.text.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one FineTuneRun spec in this process: data, tokenizer, model, the AdamW loop with warmup and
+ * clipping, per-epoch official metrics, a model directory and a checkpoint per epoch, early
+ * stopping, and resume from the last finished epoch.
+ *
+ * <p>Repeatability: the weights are initialised from the seed in Java, every epoch reseeds the
+ * shuffle and libtorch's dropout RNG from (seed, epoch), and the checkpoint holds the exact float32
+ * weights and moments, so a resumed run continues exactly where an uninterrupted one would be.
+ */
+public final class FineTuner {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Where and how to run. */
+  public record Options(String runName, Path outputDir, boolean wantGpu, Hub hub) {}
+
+  /** Raised for a spec or input that cannot run; the CLI maps it to exit code 3. */
+  public static final class InvalidRunException extends RuntimeException {
+    public InvalidRunException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final FineTuneRunSpec spec;
+  private final Options options;
+  private final List<ProgressSink> sinks;
+
+  public FineTuner(FineTuneRunSpec spec, Options options, List<ProgressSink> sinks) {
+    this.spec = spec.withDefaults();
+    this.options = options;
+    this.sinks = List.copyOf(sinks);
+  }
+
+  public FineTuneRunSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Trains to the end (or early stop) and returns the summary; resumes when a checkpoint exists.
+   */
+  public RunSummary run() throws IOException {
+    Djl.offline();
+    TrainingSpec t = spec.training();
+    Path out = options.outputDir();
+    Files.createDirectories(out);
+    MarkerScheme markers = parse(() -> MarkerScheme.fromSpec(spec.input().entityMarkers()));
+    HeadType head = parse(() -> HeadType.fromSpec(spec.input().head()));
+    LoadOptions load = LoadOptions.defaults().withSkipInvalid(spec.dataset().skipInvalid());
+    KlueReDataset train = KlueReDataset.load(spec.dataset().train(), load, options.hub());
+    KlueReDataset valid = KlueReDataset.load(spec.dataset().validation(), load, options.hub());
+    if (train.size() == 0 || valid.size() == 0) {
+      throw new InvalidRunException(
+          "spec.dataset: training and validation data must not be empty", null);
+    }
+    Device device = Djl.device(options.wantGpu());
+    Engine engine = Djl.engine();
+
+    try (Base base = openBase(markers, head, device)) {
+      TextTokenizer tok = base.tokenizer;
+      RelationModel model = base.model;
+      RelationEncoder encoder = new RelationEncoder(tok, markers, spec.input().maxLength());
+      List<Encoded> trainEnc = encodeAll(encoder, train);
+      List<Encoded> validEnc = encodeAll(encoder, valid);
+      int[] trainLabels = train.labelIds();
+      int[] validLabels = valid.labelIds();
+      InputScheme scheme = new InputScheme(markers.spec(), head.spec(), spec.input().maxLength());
+
+      int micro = t.batchSize();
+      int accum = t.gradientAccumulationSteps();
+      int microBatchesPerEpoch = (trainEnc.size() + micro - 1) / micro;
+      int stepsPerEpoch = (microBatchesPerEpoch + accum - 1) / accum;
+      long totalSteps = (long) stepsPerEpoch * t.epochs();
+      LinearSchedule schedule = LinearSchedule.of(t.learningRate(), t.warmupRatio(), totalSteps);
+
+      try (AdamW opt = new AdamW(model, t.weightDecay())) {
+        Checkpoint ckpt = new Checkpoint(out.resolve("checkpoint"), fingerprint());
+        Checkpoint.State state = ckpt.load(model, opt);
+        int firstEpoch = state.epoch() + 1;
+        for (ProgressSink s : sinks) {
+          s.started(
+              new ProgressSink.RunPlan(
+                  options.runName(),
+                  t.epochs(),
+                  firstEpoch,
+                  stepsPerEpoch,
+                  trainEnc.size(),
+                  validEnc.size(),
+                  model.parameterCount(),
+                  device.toString()));
+        }
+        List<EpochRecord> history = new ArrayList<>(state.history());
+        String metric = spec.objective().metric();
+        boolean higher = EvalReport.higherIsBetter(metric);
+        int bestEpoch = state.bestEpoch();
+        int bad = state.epochsWithoutImprovement();
+        boolean stopped = state.earlyStopped();
+        for (int epoch = firstEpoch; epoch <= t.epochs() && !stopped; epoch++) {
+          long started = System.nanoTime();
+          engine.setRandomSeed((int) (t.seed() * 1_000_003L + epoch));
+          List<int[]> batches =
+              Batching.lengthGrouped(trainEnc, micro, new java.util.Random(t.seed() * 31 + epoch));
+          double lossSum = 0;
+          int lossCount = 0;
+          int seen = 0;
+          int step = 0;
+          for (int bi = 0; bi < batches.size(); bi += accum) {
+            int groupEnd = Math.min(batches.size(), bi + accum);
+            int groupSize = 0;
+            for (int k = bi; k < groupEnd; k++) {
+              groupSize += batches.get(k).length;
+            }
+            try (NDManager m = model.manager().newSubManager()) {
+              for (int k = bi; k < groupEnd; k++) {
+                int[] idx = batches.get(k);
+                float loss =
+                    microStep(
+                        model, m, trainEnc, trainLabels, idx, idx.length / (double) groupSize);
+                lossSum += loss * idx.length;
+                lossCount += idx.length;
+              }
+              double norm = opt.gradNorm(m);
+              if (!Double.isFinite(norm)) {
+                opt.zeroGrad();
+              } else {
+                double clip =
+                    t.maxGradNorm() > 0 && norm > t.maxGradNorm()
+                        ? t.maxGradNorm() / (norm + 1e-6)
+                        : 1.0;
+                opt.step(schedule.rate(opt.stepCount()), clip, m);
+              }
+            }
+            seen += groupSize;
+            step++;
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            for (ProgressSink s : sinks) {
+              s.step(
+                  new ProgressSink.StepProgress(
+                      epoch,
+                      t.epochs(),
+                      step,
+                      stepsPerEpoch,
+                      lossSum / Math.max(1, lossCount),
+                      seen / Math.max(1e-9, elapsed),
+                      elapsed));
+            }
+          }
+          double trainSeconds = (System.nanoTime() - started) / 1e9;
+
+          RelationClassifier clf = new RelationClassifier(model, encoder, tok.padId());
+          float[][] logp = clf.logProbabilitiesEncoded(validEnc, Math.max(micro, 64));
+          EvalReport report =
+              ReMetrics.evaluate(
+                  validLabels,
+                  RelationClassifier.exp(logp),
+                  nll(logp, validLabels),
+                  Labels.RELATIONS);
+
+          Path epochDir = out.resolve(String.format("epoch-%d", epoch));
+          EpochRecord rec =
+              new EpochRecord(
+                  epoch,
+                  lossSum / Math.max(1, lossCount),
+                  report.evalLoss(),
+                  report.accuracy(),
+                  report.microF1(),
+                  report.auprc(),
+                  trainEnc.size() / trainSeconds,
+                  epochDir.toString(),
+                  Instant.now().toString());
+          boolean improved =
+              bestEpoch == 0
+                  || better(rec.metric(metric), byEpoch(history, bestEpoch).metric(metric), higher);
+          ModelDirectory.save(epochDir, model, tok, scheme, info(rec, report, train, valid));
+          history.add(rec);
+          if (improved) {
+            bestEpoch = epoch;
+            bad = 0;
+            writeBest(out, rec, metric);
+          } else {
+            bad++;
+          }
+          stopped =
+              t.earlyStoppingPatience() > 0
+                  && bad >= t.earlyStoppingPatience()
+                  && epoch < t.epochs();
+          // Sinks before the checkpoint: a kill in between re-runs this epoch to the same record,
+          // and sinks are idempotent per epoch; the other order could lose the record.
+          for (ProgressSink s : sinks) {
+            s.epoch(rec, improved);
+          }
+          ckpt.save(model, opt, new Checkpoint.State(epoch, history, bestEpoch, bad, stopped));
+        }
+        EpochRecord best = byEpoch(history, bestEpoch);
+        RunSummary summary =
+            new RunSummary(
+                bestEpoch,
+                metric,
+                best.metric(metric),
+                best.modelPath(),
+                history.size(),
+                stopped,
+                Instant.now().toString());
+        JSON.writerWithDefaultPrettyPrinter()
+            .writeValue(out.resolve("summary.json").toFile(), summary);
+        for (ProgressSink s : sinks) {
+          s.finished(summary);
+        }
+        return summary;
+      }
+    }
+  }
+
+  private static EpochRecord byEpoch(List<EpochRecord> history, int epoch) {
+    return history.stream().filter(r -> r.epoch() == epoch).findFirst().orElseThrow();
+  }
+
+  private static boolean better(double candidate, double incumbent, boolean higher) {
+    return higher ? candidate > incumbent : candidate < incumbent;
+  }
+
+  /** Forward and backward of one micro-batch; gradients accumulate, scaled by its share. */
+  private static float microStep(
+      RelationModel model, NDManager m, List<Encoded> enc, int[] labels, int[] idx, double share) {
+    List<Encoded> items = new ArrayList<>(idx.length);
+    long[] y = new long[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      items.add(enc.get(idx[i]));
+      y[i] = labels[idx[i]];
+    }
+    RelationEncoder.Batch batch = RelationEncoder.collate(items, model.config().padTokenId());
+    try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+      BatchArrays b = BatchArrays.of(m, batch);
+      NDArray logits = b.logits(model, true);
+      NDArray target = m.create(y).oneHot(model.config().numLabels());
+      NDArray loss = logits.logSoftmax(-1).mul(target).sum().neg().div(idx.length);
+      gc.backward(loss.mul((float) share));
+      return loss.getFloat();
+    }
+  }
+
+  static double nll(float[][] logp, int[] labels) {
+    double s = 0;
+    for (int i = 0; i < labels.length; i++) {
+      s -= logp[i][labels[i]];
+    }
+    return s / Math.max(1, labels.length);
+  }
+
+  private static List<Encoded> encodeAll(RelationEncoder encoder, KlueReDataset data) {
+    List<Encoded> out = new ArrayList<>(data.size());
+    for (int i = 0; i < data.size(); i++) {
+      try {
+        out.add(encoder.encode(data.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRunException(
+            data.source() + ": row " + i + " (guid " + data.get(i).guid() + "): " + e.getMessage(),
+            e);
+      }
+    }
+    return out;
+  }
+
+  private ObjectNode info(
+      EpochRecord rec, EvalReport report, KlueReDataset train, KlueReDataset valid) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("format", 1);
+    n.put("run", options.runName());
+    ObjectNode base = n.putObject("baseModel");
+    base.put("name", spec.model().name());
+    base.put("revision", spec.model().revision());
+    base.put("uri", spec.model().uri());
+    base.put("init", spec.model().init());
+    ObjectNode data = n.putObject("dataset");
+    data.put("train", spec.dataset().train());
+    data.put("trainSha256", train.sha256());
+    data.put("trainExamples", train.size());
+    data.put("validation", spec.dataset().validation());
+    data.put("validationSha256", valid.sha256());
+    data.put("validationExamples", valid.size());
+    n.set("training", JSON.valueToTree(spec.training()));
+    n.put("objective", spec.objective().metric());
+    n.put("epoch", rec.epoch());
+    n.set("metrics", JSON.valueToTree(rec));
+    n.set("perClass", JSON.valueToTree(report.perClass()));
+    return n;
+  }
+
+  private static void writeBest(Path out, EpochRecord rec, String metric) throws IOException {
+    ObjectNode b = JSON.createObjectNode();
+    b.put("epoch", rec.epoch());
+    b.put("metric", metric);
+    b.put("value", rec.metric(metric));
+    b.put("modelPath", rec.modelPath());
+    Path tmp = out.resolve(".best.json.tmp");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), b);
+    Files.move(
+        tmp,
+        out.resolve("best.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Everything that changes what an epoch computes; a checkpoint from another spec is refused. */
+  private String fingerprint() {
+    try {
+      return Checkpoint.sha256(
+          JSON.writeValueAsString(
+              List.of(
+                  spec.model(), spec.dataset(), spec.input(), spec.training(), spec.objective())));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The tokenizer and initial model a run starts from. */
+  private static final class Base implements AutoCloseable {
+    final TextTokenizer tokenizer;
+    final RelationModel model;
+
+    Base(TextTokenizer tokenizer, RelationModel model) {
+      this.tokenizer = tokenizer;
+      this.model = model;
+    }
+
+    @Override
+    public void close() {
+      model.close();
+      tokenizer.close();
+    }
+  }
+
+  private Base openBase(MarkerScheme markers, HeadType head, Device device) throws IOException {
+    long seed = spec.training().seed();
+    if (spec.model().fromScratch()) {
+      TextTokenizer tok = TextTokenizer.fromSpec(spec.model().tokenizer(), markers.addedTokens());
+      ModelConfigSpec c = spec.model().config();
+      RobertaConfig cfg =
+          RobertaConfig.small(
+                  tok.vocabSize(),
+                  c.hiddenSize(),
+                  c.numLayers(),
+                  c.numHeads(),
+                  c.intermediateSize(),
+                  Labels.RELATIONS)
+              .withHead(head);
+      if (spec.training().dropout() != null) {
+        cfg = cfg.withDropout(spec.training().dropout());
+      }
+      cfg = withPad(cfg, tok);
+      return new Base(tok, RelationModel.random(cfg, device, seed));
+    }
+    Path dir =
+        spec.model().uri() != null
+            ? options.hub().resolveModel(spec.model().uri())
+            : options.hub().resolveModel(spec.model().name(), spec.model().revision());
+    TextTokenizer tok = TextTokenizer.load(dir, markers.addedTokens());
+    try {
+      RobertaConfig cfg =
+          RobertaConfig.read(dir.resolve("config.json"), Labels.RELATIONS)
+              .withLabels(Labels.RELATIONS)
+              .withHead(head);
+      cfg = cfg.withVocabSize(Math.max(cfg.vocabSize(), tok.vocabSize()));
+      if (spec.training().dropout() != null) {
+        cfg = cfg.withDropout(spec.training().dropout());
+      }
+      RelationModel.Loaded loaded =
+          RelationModel.fromTensors(cfg, device, WeightFiles.read(dir), seed, dir.toString());
+      System.err.println(loaded.report().summary());
+      return new Base(tok, loaded.model());
+    } catch (IOException | RuntimeException e) {
+      tok.close();
+      throw e;
+    }
+  }
+
+  private static RobertaConfig withPad(RobertaConfig cfg, TextTokenizer tok) {
+    if (tok.padId() == cfg.padTokenId()) {
+      return cfg;
+    }
+    return new RobertaConfig(
+        cfg.vocabSize(),
+        cfg.hiddenSize(),
+        cfg.numLayers(),
+        cfg.numHeads(),
+        cfg.intermediateSize(),
+        cfg.maxPositionEmbeddings(),
+        cfg.typeVocabSize(),
+        cfg.layerNormEps(),
+        cfg.hiddenDropout(),
+        cfg.attentionDropout(),
+        tok.padId(),
+        cfg.initializerRange(),
+        cfg.labels(),
+        cfg.head());
+  }
+
+  private static <T> T parse(java.util.function.Supplier<T> s) {
+    try {
+      return s.get();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRunException("spec.input: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.kret.train;
+
+/**
+ * Receives a run's progress; the console, metrics.jsonl and the progress ConfigMap implement it.
+ */
+public interface ProgressSink {
+
+  /** Called once before the first step (also after a resume). */
+  default void started(RunPlan plan) {}
+
+  /** Called about once a second during an epoch. */
+  default void step(StepProgress progress) {}
+
+  /** Called after each finished, evaluated and saved epoch. */
+  void epoch(EpochRecord record, boolean best);
+
+  /** Called once when the run ends. */
+  default void finished(RunSummary summary) {}
+
+  /** What a run is about to do. */
+  record RunPlan(
+      String name,
+      int totalEpochs,
+      int startEpoch,
+      int stepsPerEpoch,
+      int trainExamples,
+      int validationExamples,
+      long parameters,
+      String device) {}
+
+  /** A snapshot of the current epoch. */
+  record StepProgress(
+      int epoch,
+      int totalEpochs,
+      int step,
+      int steps,
+      double loss,
+      double samplesPerSecond,
+      double elapsedSeconds) {
+
+    /** Seconds left in this epoch at the pace so far. */
+    public double etaSeconds() {
+      return step == 0 ? 0 : elapsedSeconds / step * (steps - step);
+    }
+  }
+}

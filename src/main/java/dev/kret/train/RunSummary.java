@@ -1,0 +1,11 @@
+package dev.kret.train;
+
+/** The end of a run, as {@code summary.json} and the termination message carry it. */
+public record RunSummary(
+    int bestEpoch,
+    String metric,
+    double value,
+    String modelPath,
+    int epochsRun,
+    boolean earlyStopped,
+    String finishedAt) {}

@@ -1,0 +1,133 @@
+package dev.kret.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.kret.data.Labels;
+import dev.kret.model.Djl;
+import dev.kret.model.HeadType;
+import dev.kret.model.RelationModel;
+import dev.kret.model.RobertaConfig;
+import java.util.Random;
+
+/**
+ * Times full training steps (forward, backward, global-norm clipping, AdamW) on random data and
+ * compares the achieved matmul FLOP rate with libtorch's own float32 GEMM rate measured in the same
+ * process: the model FLOPs utilisation (MFU) of the training loop.
+ */
+public final class TrainBench {
+
+  /** What one benchmark run measured. */
+  public record Result(
+      long parameters,
+      double secondsPerStep,
+      double samplesPerSecond,
+      double stepGflop,
+      double achievedGflops,
+      double gemmGflops,
+      double mfu,
+      double forwardBackwardShare,
+      double optimizerShare) {}
+
+  private TrainBench() {}
+
+  public static Result run(
+      int layers, int hidden, int heads, int batch, int seq, int steps, int warmup) {
+    Djl.offline();
+    RobertaConfig cfg =
+        RobertaConfig.small(32000, hidden, layers, heads, 4 * hidden, Labels.RELATIONS)
+            .withHead(HeadType.ENTITY_START);
+    double gemm = gemmGflops(batch * seq, hidden, 4 * hidden);
+    try (RelationModel model = RelationModel.random(cfg, Device.cpu(), 1);
+        AdamW opt = new AdamW(model, 0.01)) {
+      Random r = new Random(7);
+      long[] ids = new long[batch * seq];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = 5 + r.nextInt(31000);
+      }
+      long[] labels = new long[batch];
+      long[] subj = new long[batch];
+      long[] obj = new long[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = r.nextInt(30);
+        subj[i] = 1 + r.nextInt(seq / 2);
+        obj[i] = seq / 2 + r.nextInt(seq / 2 - 1);
+      }
+      long fb = 0;
+      long op = 0;
+      for (int s = 0; s < warmup + steps; s++) {
+        try (NDManager m = model.manager().newSubManager()) {
+          long t0 = System.nanoTime();
+          NDArray idArr = m.create(ids, new Shape(batch, seq));
+          NDArray mask = m.ones(new Shape(batch, seq), ai.djl.ndarray.types.DataType.INT64);
+          try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+            NDArray logits = model.logits(idArr, mask, m.create(subj), m.create(obj), true);
+            NDArray target = m.create(labels).oneHot(30);
+            NDArray loss = logits.logSoftmax(-1).mul(target).sum().neg().div(batch);
+            gc.backward(loss);
+          }
+          long t1 = System.nanoTime();
+          double norm = opt.gradNorm(m);
+          opt.step(1e-4, norm > 1.0 ? 1.0 / norm : 1.0, m);
+          long t2 = System.nanoTime();
+          if (s >= warmup) {
+            fb += t1 - t0;
+            op += t2 - t1;
+          }
+        }
+      }
+      double sec = (fb + op) / 1e9 / steps;
+      double flop = stepFlops(cfg, batch, seq);
+      double achieved = flop / sec / 1e9;
+      return new Result(
+          model.parameterCount(),
+          sec,
+          batch / sec,
+          flop / 1e9,
+          achieved,
+          gemm,
+          achieved / gemm,
+          fb / (double) (fb + op),
+          op / (double) (fb + op));
+    }
+  }
+
+  /**
+   * Matmul FLOPs of one training step: forward (projections, attention scores and context, FFN,
+   * head) times three for forward plus backward.
+   */
+  public static double stepFlops(RobertaConfig c, int batch, int seq) {
+    double bt = (double) batch * seq;
+    double h = c.hiddenSize();
+    double i = c.intermediateSize();
+    double perLayer = 2 * bt * (4 * h * h + 2 * h * i) + 2 * 2 * batch * (double) seq * seq * h;
+    double head = 2 * batch * (2 * h * h + h * c.numLabels());
+    return 3 * (c.numLayers() * perLayer + head);
+  }
+
+  /** libtorch's float32 GEMM rate on an [m,k]×[k,n] product, best of several timed runs. */
+  public static double gemmGflops(int m, int k, int n) {
+    JniUtils.setGradMode(false);
+    try (NDManager mgr = Djl.engine().newBaseManager(Device.cpu())) {
+      NDArray a = mgr.randomNormal(new Shape(m, k));
+      NDArray b = mgr.randomNormal(new Shape(k, n));
+      double best = 0;
+      for (int rep = 0; rep < 12; rep++) {
+        try (NDManager s = mgr.newSubManager()) {
+          a.tempAttach(s);
+          long t0 = System.nanoTime();
+          NDArray c = a.matMul(b);
+          c.getFloat(0, 0);
+          long t1 = System.nanoTime();
+          if (rep >= 2) {
+            best = Math.max(best, 2.0 * m * k * n / ((t1 - t0) / 1e9) / 1e9);
+          }
+        }
+      }
+      return best;
+    }
+  }
+}
