@@ -2,9 +2,7 @@ package dev.kret.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
@@ -266,14 +264,7 @@ public final class FineTuner {
       y[i] = labels[idx[i]];
     }
     RelationEncoder.Batch batch = RelationEncoder.collate(items, model.config().padTokenId());
-    try (GradientCollector gc = Djl.engine().newGradientCollector()) {
-      BatchArrays b = BatchArrays.of(m, batch);
-      NDArray logits = b.logits(model, true);
-      NDArray target = m.create(y).oneHot(model.config().numLabels());
-      NDArray loss = logits.logSoftmax(-1).mul(target).sum().neg().div(idx.length);
-      gc.backward(loss.mul((float) share));
-      return loss.getFloat();
-    }
+    return TrainStep.forwardBackward(model, m, BatchArrays.of(m, batch), y, share);
   }
 
   static double nll(float[][] logp, int[] labels) {

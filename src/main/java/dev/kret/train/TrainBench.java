@@ -3,10 +3,11 @@ package dev.kret.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import dev.kret.data.Labels;
+import dev.kret.model.BatchArrays;
 import dev.kret.model.Djl;
 import dev.kret.model.HeadType;
 import dev.kret.model.RelationModel;
@@ -61,14 +62,13 @@ public final class TrainBench {
       for (int s = 0; s < warmup + steps; s++) {
         try (NDManager m = model.manager().newSubManager()) {
           long t0 = System.nanoTime();
-          NDArray idArr = m.create(ids, new Shape(batch, seq));
-          NDArray mask = m.ones(new Shape(batch, seq), ai.djl.ndarray.types.DataType.INT64);
-          try (GradientCollector gc = Djl.engine().newGradientCollector()) {
-            NDArray logits = model.logits(idArr, mask, m.create(subj), m.create(obj), true);
-            NDArray target = m.create(labels).oneHot(30);
-            NDArray loss = logits.logSoftmax(-1).mul(target).sum().neg().div(batch);
-            gc.backward(loss);
-          }
+          BatchArrays b =
+              new BatchArrays(
+                  m.create(ids, new Shape(batch, seq)),
+                  m.ones(new Shape(batch, seq), DataType.INT64),
+                  m.create(subj),
+                  m.create(obj));
+          TrainStep.forwardBackward(model, m, b, labels, 1.0);
           long t1 = System.nanoTime();
           double norm = opt.gradNorm(m);
           opt.step(1e-4, norm > 1.0 ? 1.0 / norm : 1.0, m);

@@ -32,8 +32,9 @@ class AdamWTest {
     return new double[] {w};
   }
 
-  @Test
-  void matchesTorchAdamWWithDecoupledDecayOnWeightsOnly() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "fused={0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void matchesTorchAdamWWithDecoupledDecayOnWeightsOnly(boolean fused) {
     try (NDManager root = Djl.engine().newBaseManager(Device.cpu())) {
       NDArray weight = root.create(new float[] {1.5f});
       NDArray bias = root.create(new float[] {1.5f});
@@ -43,7 +44,7 @@ class AdamWTest {
       params.put("layer.dense.weight", weight);
       params.put("layer.dense.bias", bias);
       double[] coeff = {0.3, -1.2, 2.0};
-      try (AdamW opt = new AdamW(params, root, 0.1, 0.9, 0.999, 1e-8)) {
+      try (AdamW opt = new AdamW(params, root, 0.1, 0.9, 0.999, 1e-8, fused)) {
         for (double c : coeff) {
           try (NDManager step = root.newSubManager()) {
             try (GradientCollector gc = Djl.engine().newGradientCollector()) {
@@ -62,14 +63,16 @@ class AdamWTest {
     }
   }
 
-  @Test
-  void gradNormIsTheGlobalL2NormOverAllParameters() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "fused={0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void gradNormIsTheGlobalL2NormOverAllParameters(boolean fused) {
     try (NDManager root = Djl.engine().newBaseManager(Device.cpu())) {
       NDArray a = root.create(new float[] {1f, 2f});
       NDArray b = root.create(new float[] {3f});
       a.setRequiresGradient(true);
       b.setRequiresGradient(true);
-      try (AdamW opt = new AdamW(Map.of("a.weight", a, "b.weight", b), root, 0, 0.9, 0.999, 1e-8);
+      try (AdamW opt =
+              new AdamW(Map.of("a.weight", a, "b.weight", b), root, 0, 0.9, 0.999, 1e-8, fused);
           NDManager step = root.newSubManager()) {
         try (GradientCollector gc = Djl.engine().newGradientCollector()) {
           // d/da = (3, 4), d/db = 12 → norm 13
@@ -80,12 +83,13 @@ class AdamWTest {
     }
   }
 
-  @Test
-  void zeroesGradientsAfterEachStep() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "fused={0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void zeroesGradientsAfterEachStep(boolean fused) {
     try (NDManager root = Djl.engine().newBaseManager(Device.cpu())) {
       NDArray a = root.create(new float[] {1f});
       a.setRequiresGradient(true);
-      try (AdamW opt = new AdamW(Map.of("a.weight", a), root, 0, 0.9, 0.999, 1e-8);
+      try (AdamW opt = new AdamW(Map.of("a.weight", a), root, 0, 0.9, 0.999, 1e-8, fused);
           NDManager step = root.newSubManager()) {
         try (GradientCollector gc = Djl.engine().newGradientCollector()) {
           gc.backward(a.mul(5f).sum());
@@ -94,5 +98,42 @@ class AdamWTest {
         assertThat(opt.gradNorm(step)).isZero();
       }
     }
+  }
+
+  @Test
+  void fusedAndNativeUpdatesAgreeOnMultiChunkTensors() {
+    try (NDManager root = Djl.engine().newBaseManager(Device.cpu())) {
+      float[][] results = new float[2][];
+      for (int variant = 0; variant < 2; variant++) {
+        try (NDManager m = root.newSubManager()) {
+          NDArray w = m.create(ramp(200_003, 0.37f));
+          w.setRequiresGradient(true);
+          NDArray c = m.create(ramp(200_003, -1.3f));
+          try (AdamW opt =
+              new AdamW(Map.of("big.weight", w), m, 0.01, 0.9, 0.999, 1e-8, variant == 0)) {
+            for (int step = 0; step < 3; step++) {
+              try (NDManager s = m.newSubManager()) {
+                try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+                  gc.backward(w.mul(c).sum());
+                }
+                opt.step(1e-2, 0.7, s);
+              }
+            }
+          }
+          results[variant] = w.toFloatArray();
+        }
+      }
+      for (int i = 0; i < results[0].length; i += 997) {
+        assertThat((double) results[0][i]).isCloseTo(results[1][i], within(1e-5));
+      }
+    }
+  }
+
+  static float[] ramp(int n, float k) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) Math.sin(i * k);
+    }
+    return v;
   }
 }

@@ -1,0 +1,190 @@
+package dev.kret.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.data.KlueReDataset;
+import dev.kret.data.LoadOptions;
+import dev.kret.hub.Hub;
+import dev.kret.hub.HubConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FineTunerTest {
+
+  @TempDir static Path data;
+  static Path train;
+  static Path valid;
+
+  @BeforeAll
+  static void smallData() throws IOException {
+    train = data.resolve("train.json");
+    valid = data.resolve("validation.json");
+    ObjectMapper json = new ObjectMapper();
+    json.writeValue(
+        train.toFile(),
+        KlueReDataset.load("builtin:klue-re-sample", LoadOptions.defaults())
+            .examples()
+            .subList(0, 256));
+    json.writeValue(
+        valid.toFile(),
+        KlueReDataset.load("builtin:klue-re-sample/validation", LoadOptions.defaults())
+            .examples()
+            .subList(0, 96));
+  }
+
+  static FineTuneRunSpec spec(String training) throws IOException {
+    String yaml =
+        """
+        model:
+          init: random
+          tokenizer: builtin:klue-roberta-base
+          config: {hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 64}
+        dataset: {train: %s, validation: %s}
+        input: {maxLength: 64, entityMarkers: typed-punct, head: entity-start}
+        training: {%s}
+        objective: {metric: micro_f1}
+        """
+            .formatted(train, valid, training);
+    return new ObjectMapper(new YAMLFactory()).readValue(yaml, FineTuneRunSpec.class);
+  }
+
+  static RunSummary run(FineTuneRunSpec spec, Path out, ProgressSink... sinks) throws IOException {
+    List<ProgressSink> all = new ArrayList<>(List.of(sinks));
+    all.add(new JsonlSink(out.resolve("metrics.jsonl")));
+    Hub hub = new Hub(HubConfig.defaults().withCacheDir(out.resolve("cache")));
+    return new FineTuner(spec, new FineTuner.Options("test", out, false, hub), all).run();
+  }
+
+  /** Collects epoch records. */
+  static final class Recorder implements ProgressSink {
+    final List<EpochRecord> epochs = new ArrayList<>();
+
+    @Override
+    public void epoch(EpochRecord record, boolean best) {
+      epochs.add(record);
+    }
+  }
+
+  @Test
+  void trainsWithFiniteFallingLossAndWritesModelDirectories(@TempDir Path out) throws IOException {
+    Recorder rec = new Recorder();
+    RunSummary summary =
+        run(
+            spec(
+                "epochs: 3, batchSize: 16, learningRate: 3.0e-3, seed: 7, earlyStoppingPatience: 0"),
+            out,
+            rec);
+    assertThat(rec.epochs).hasSize(3);
+    for (EpochRecord e : rec.epochs) {
+      assertThat(e.trainLoss()).isFinite();
+      assertThat(e.evalLoss()).isFinite();
+    }
+    assertThat(rec.epochs.get(2).trainLoss()).isLessThan(rec.epochs.get(0).trainLoss());
+    Path best = Path.of(summary.modelPath());
+    for (String f :
+        List.of(
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "kret.json")) {
+      assertThat(best.resolve(f)).isRegularFile();
+    }
+    JsonNode kret = new ObjectMapper().readTree(best.resolve("kret.json").toFile());
+    assertThat(kret.path("input").path("entityMarkers").asText()).isEqualTo("typed-punct");
+    assertThat(kret.path("dataset").path("trainSha256").asText()).hasSize(64);
+    assertThat(out.resolve("best.json")).isRegularFile();
+    assertThat(out.resolve("summary.json")).isRegularFile();
+    assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(3);
+    assertThat(summary.bestEpoch()).isEqualTo(bestByMicroF1(rec.epochs));
+  }
+
+  static int bestByMicroF1(List<EpochRecord> epochs) {
+    EpochRecord best = epochs.get(0);
+    for (EpochRecord e : epochs) {
+      if (e.microF1() > best.microF1()) {
+        best = e;
+      }
+    }
+    return best.epoch();
+  }
+
+  /** Simulates a kill: throws from inside the loop once the given epoch reaches the given step. */
+  static final class KillAt implements ProgressSink {
+    final int epoch;
+    final int step;
+
+    KillAt(int epoch, int step) {
+      this.epoch = epoch;
+      this.step = step;
+    }
+
+    @Override
+    public void step(StepProgress p) {
+      if (p.epoch() == epoch && p.step() == step) {
+        throw new IllegalStateException("killed");
+      }
+    }
+
+    @Override
+    public void epoch(EpochRecord record, boolean best) {}
+  }
+
+  @Test
+  void resumesFromLastCheckpointToTheSameMetrics(@TempDir Path a, @TempDir Path b)
+      throws IOException {
+    FineTuneRunSpec s =
+        spec("epochs: 3, batchSize: 32, learningRate: 2.0e-3, seed: 11, earlyStoppingPatience: 0");
+    Recorder whole = new Recorder();
+    run(s, a, whole);
+
+    assertThatThrownBy(() -> run(s, b, new KillAt(2, 3))).hasMessageContaining("killed");
+    Recorder resumed = new Recorder();
+    run(s, b, resumed);
+
+    assertThat(resumed.epochs).extracting(EpochRecord::epoch).containsExactly(2, 3);
+    for (int i = 0; i < 2; i++) {
+      EpochRecord x = whole.epochs.get(i + 1);
+      EpochRecord y = resumed.epochs.get(i);
+      assertThat(y.trainLoss()).isEqualTo(x.trainLoss());
+      assertThat(y.evalLoss()).isEqualTo(x.evalLoss());
+      assertThat(y.microF1()).isEqualTo(x.microF1());
+      assertThat(y.auprc()).isEqualTo(x.auprc());
+    }
+    List<String> lines = Files.readAllLines(b.resolve("metrics.jsonl"));
+    assertThat(lines).hasSize(3);
+  }
+
+  @Test
+  void refusesCheckpointOfAnotherSpec(@TempDir Path out) throws IOException {
+    run(spec("epochs: 1, batchSize: 32, seed: 1"), out);
+    assertThatThrownBy(() -> run(spec("epochs: 1, batchSize: 16, seed: 1"), out))
+        .isInstanceOf(FineTuner.InvalidRunException.class)
+        .hasMessageContaining("different spec");
+  }
+
+  @Test
+  void stopsEarlyAfterPatienceEpochsWithoutImprovement(@TempDir Path out) throws IOException {
+    // A zero learning rate never improves on epoch 1, so patience 1 stops after epoch 2.
+    Recorder rec = new Recorder();
+    RunSummary s =
+        run(
+            spec("epochs: 5, batchSize: 32, learningRate: 1.0e-30, earlyStoppingPatience: 1"),
+            out,
+            rec);
+    assertThat(rec.epochs).hasSize(2);
+    assertThat(s.earlyStopped()).isTrue();
+    assertThat(s.bestEpoch()).isEqualTo(1);
+  }
+}
