@@ -1,7 +1,9 @@
 package dev.kret.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +12,13 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.SpecValidation;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Reads FineTuneRun YAML strictly: unknown fields and bad values are errors naming field and line.
@@ -55,17 +60,24 @@ public final class RunFiles {
   }
 
   static FineTuneRun parse(InputStream in, String name) throws IOException, InvalidSpecException {
+    String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     FineTuneRun run;
     try {
-      run = YAML.readValue(in, FineTuneRun.class);
+      run = YAML.readValue(text, FineTuneRun.class);
     } catch (JsonMappingException e) {
-      String path =
+      List<String> fields =
           e.getPath().stream()
               .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-              .collect(Collectors.joining("."))
-              .replace(".[", "[");
+              .toList();
+      String path = String.join(".", fields).replace(".[", "[");
+      int line = lineOf(text, fields);
       throw new InvalidSpecException(
-          name + line(e.getLocation()) + ": " + path + ": " + e.getOriginalMessage());
+          name
+              + (line > 0 ? ": line " + line : line(e.getLocation()))
+              + ": "
+              + path
+              + ": "
+              + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new InvalidSpecException(name + line(e.getLocation()) + ": " + e.getOriginalMessage());
     }
@@ -83,6 +95,41 @@ public final class RunFiles {
       throw new InvalidSpecException(name + ": " + String.join("; ", errors));
     }
     return run;
+  }
+
+  /**
+   * The line of the field at {@code path} in the YAML text, or 0. Jackson's own location points
+   * past the field (records are buffered before they are bound), so the text is walked again.
+   */
+  static int lineOf(String text, List<String> path) {
+    try (JsonParser p = YAML.getFactory().createParser(text)) {
+      Deque<String> stack = new ArrayDeque<>();
+      String pending = null;
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        switch (t) {
+          case FIELD_NAME -> {
+            pending = p.currentName();
+            List<String> here = new ArrayList<>(stack);
+            java.util.Collections.reverse(here);
+            here.add(pending);
+            here.removeIf(String::isEmpty);
+            if (here.equals(path.stream().filter(f -> !f.startsWith("[")).toList())) {
+              return p.currentTokenLocation().getLineNr();
+            }
+          }
+          case START_OBJECT, START_ARRAY -> {
+            stack.push(pending == null ? "" : pending);
+            pending = null;
+          }
+          case END_OBJECT, END_ARRAY -> stack.pop();
+          default -> pending = null;
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return 0;
   }
 
   private static String line(JsonLocation loc) {

@@ -110,8 +110,8 @@ public final class TrainBench {
 
   /** libtorch's float32 GEMM rate on an [m,k]×[k,n] product, best of several timed runs. */
   public static double gemmGflops(int m, int k, int n) {
-    JniUtils.setGradMode(false);
     try (NDManager mgr = Djl.engine().newBaseManager(Device.cpu())) {
+      JniUtils.setGradMode(false); // only after the engine has loaded libtorch
       NDArray a = mgr.randomNormal(new Shape(m, k));
       NDArray b = mgr.randomNormal(new Shape(k, n));
       double best = 0;

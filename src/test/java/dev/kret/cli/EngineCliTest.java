@@ -1,0 +1,161 @@
+package dev.kret.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.data.KlueReDataset;
+import dev.kret.data.LoadOptions;
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@QuarkusMainTest
+class EngineCliTest {
+
+  static final String FIXTURE =
+      Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re")
+          .toString();
+
+  @TempDir static Path tmp;
+  static Path data;
+
+  @BeforeAll
+  static void writeData() throws IOException {
+    data = tmp.resolve("dev40.json");
+    new ObjectMapper()
+        .writeValue(
+            data.toFile(),
+            KlueReDataset.load("builtin:klue-re-sample/validation", LoadOptions.defaults())
+                .examples()
+                .subList(0, 40));
+  }
+
+  @Test
+  void evalReadsAPlainHuggingFaceDirectoryAndPrintsOneJsonObject(QuarkusMainLauncher launcher)
+      throws IOException {
+    LaunchResult r =
+        launcher.launch("eval", "--model", FIXTURE, "--data", data.toString(), "--json");
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    JsonNode n = new ObjectMapper().readTree(r.getOutput());
+    assertThat(n.get("examples").asInt()).isEqualTo(40);
+    for (String k : List.of("accuracy", "micro_f1", "auprc", "eval_loss")) {
+      assertThat(n.has(k)).as(k).isTrue();
+    }
+    assertThat(n.get("eval_loss").asDouble()).isPositive();
+  }
+
+  @Test
+  void evalPrintsTheFiveFiguresAsText(QuarkusMainLauncher launcher) {
+    LaunchResult r = launcher.launch("eval", "--model", FIXTURE, "--data", data.toString());
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.getOutput()).contains("examples", "accuracy", "micro_f1", "auprc", "eval_loss");
+  }
+
+  @Test
+  void predictWritesOneLinePerExampleWithThirtyProbabilities(QuarkusMainLauncher launcher)
+      throws IOException {
+    Path out = tmp.resolve("pred.jsonl");
+    LaunchResult r =
+        launcher.launch(
+            "predict", "--model", FIXTURE, "--data", data.toString(), "--output", out.toString());
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    List<String> lines = Files.readAllLines(out);
+    assertThat(lines).hasSize(40);
+    JsonNode first = new ObjectMapper().readTree(lines.get(0));
+    assertThat(first.get("guid").asText()).startsWith("klue-re-v1_dev_");
+    assertThat(first.get("probabilities")).hasSize(30);
+    double sum = 0;
+    double max = 0;
+    for (JsonNode p : first.get("probabilities")) {
+      sum += p.asDouble();
+      max = Math.max(max, p.asDouble());
+    }
+    assertThat(sum).isBetween(0.999, 1.001);
+    assertThat(first.get("score").asDouble()).isEqualTo(max);
+  }
+
+  @Test
+  void trainRejectsAnUnknownFieldNamingItAndTheLine(QuarkusMainLauncher launcher)
+      throws IOException {
+    Path yaml = tmp.resolve("bad-field.yaml");
+    Files.writeString(
+        yaml,
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata: {name: bad}
+        spec:
+          training:
+            epoch: 3
+        """);
+    LaunchResult r = launcher.launch("train", "--local", yaml.toString());
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(r.getErrorOutput()).contains("line 6", "spec.training.epoch");
+  }
+
+  @Test
+  void trainRejectsAnOutOfRangeValueNamingTheField(QuarkusMainLauncher launcher)
+      throws IOException {
+    Path yaml = tmp.resolve("bad-value.yaml");
+    Files.writeString(
+        yaml,
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata: {name: bad}
+        spec:
+          training: {learningRate: -1.0, epochs: 0}
+        """);
+    LaunchResult r = launcher.launch("train", "--local", yaml.toString());
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(r.getErrorOutput()).contains("spec.training.learningRate", "spec.training.epochs");
+  }
+
+  @Test
+  void evalRejectsABadRowNamingTheGuidAndField(QuarkusMainLauncher launcher) throws IOException {
+    Path bad = tmp.resolve("bad.json");
+    Files.writeString(
+        bad,
+        """
+        [{"guid": "g-1", "sentence": "비틀즈가 노래했다.",
+          "subject_entity": {"word": "비틀스", "start_idx": 0, "end_idx": 2, "type": "ORG"},
+          "object_entity": {"word": "노래", "start_idx": 5, "end_idx": 6, "type": "POH"},
+          "label": "no_relation", "source": "test"}]
+        """);
+    LaunchResult r = launcher.launch("eval", "--model", FIXTURE, "--data", bad.toString());
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(r.getErrorOutput()).contains("g-1", "subject_entity.word");
+  }
+
+  @Test
+  void benchTrainPrintsMfu(QuarkusMainLauncher launcher) {
+    LaunchResult r =
+        launcher.launch(
+            "bench",
+            "train",
+            "--layers",
+            "1",
+            "--hidden",
+            "32",
+            "--heads",
+            "2",
+            "--batch",
+            "2",
+            "--seq",
+            "8",
+            "--steps",
+            "1",
+            "--warmup",
+            "0");
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    assertThat(r.getOutput()).contains("samples/s", "GFLOP/s", "MFU ");
+  }
+}
