@@ -9,8 +9,10 @@ import java.util.Objects;
 /** Encoder dimensions for a model trained from scratch (RoBERTa layout). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelConfigSpec(
-    @JsonPropertyDescription("Width of every token state.") @Default("128") @Min(8) Integer hiddenSize,
-    @JsonPropertyDescription("Number of transformer layers.") @Default("2") @Min(1) Integer numLayers,
+    @JsonPropertyDescription("Width of every token state.") @Default("128") @Min(8)
+        Integer hiddenSize,
+    @JsonPropertyDescription("Number of transformer layers.") @Default("2") @Min(1)
+        Integer numLayers,
     @JsonPropertyDescription("Attention heads per layer; must divide hiddenSize.")
         @Default("4")
         @Min(1)

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** Optimisation hyperparameters (the Hugging Face Trainer's names where they exist). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "training is immutable; create a new FineTuneRun")
 public record TrainingSpec(
-    @JsonPropertyDescription("Passes over the training data.") @Default("10") @Min(1) Integer epochs,
+    @JsonPropertyDescription("Passes over the training data.") @Default("10") @Min(1)
+        Integer epochs,
     @JsonPropertyDescription("Examples per optimizer step (before accumulation).")
         @Default("32")
         @Min(1)
@@ -26,9 +31,7 @@ public record TrainingSpec(
         @Min(0)
         @Max(1)
         Double warmupRatio,
-    @JsonPropertyDescription("Global L2 gradient-norm clip; 0 disables.")
-        @Default("1.0")
-        @Min(0)
+    @JsonPropertyDescription("Global L2 gradient-norm clip; 0 disables.") @Default("1.0") @Min(0)
         Double maxGradNorm,
     @JsonPropertyDescription("Seed for initialisation, shuffling and dropout.") @Default("42")
         Long seed,
@@ -36,11 +39,10 @@ public record TrainingSpec(
         @Default("3")
         @Min(0)
         Integer earlyStoppingPatience,
-    @JsonPropertyDescription("Micro-batches accumulated per optimizer step.")
-        @Default("1")
-        @Min(1)
+    @JsonPropertyDescription("Micro-batches accumulated per optimizer step.") @Default("1") @Min(1)
         Integer gradientAccumulationSteps,
-    @JsonPropertyDescription("Dropout of hidden states and attention; unset takes the model's config.")
+    @JsonPropertyDescription(
+            "Dropout of hidden states and attention; unset takes the model's config.")
         @Min(0)
         @Max(1)
         Double dropout) {
