@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDGenerator;
+import io.fabric8.crdv2.generator.CRDPostProcessor;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
@@ -24,7 +25,7 @@ class CrdUpToDateTest {
   static final Path COMMITTED = Path.of("k8s/crd/finetuneruns.kret.dev-v1.yml");
 
   /** The generator sorts printer columns by JSON path; kubectl shows them in list order. */
-  static HasMetadata columnsInDeclarationOrder(HasMetadata crd, String version) {
+  static HasMetadata columnsInDeclarationOrder(HasMetadata crd) {
     List<String> order =
         Arrays.stream(FineTuneRun.class.getAnnotationsByType(AdditionalPrinterColumn.class))
             .map(AdditionalPrinterColumn::name)
@@ -44,7 +45,13 @@ class CrdUpToDateTest {
         .inOutputDir(out.toFile())
         .forCRDVersions("v1")
         .customResourceClasses(FineTuneRun.class)
-        .withPostProcessor(CrdUpToDateTest::columnsInDeclarationOrder)
+        .withPostProcessor(
+            new CRDPostProcessor() {
+              @Override
+              public HasMetadata process(HasMetadata crd, String version) {
+                return columnsInDeclarationOrder(crd);
+              }
+            })
         .generate();
     String generated = Files.readString(out.resolve(COMMITTED.getFileName()));
     if (Boolean.getBoolean("kret.crd.update")) {
