@@ -1,5 +1,6 @@
 package dev.kret.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -20,6 +21,7 @@ public record Condition(
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";
 
+  @JsonIgnore
   public boolean isTrue() {
     return TRUE.equals(status);
   }

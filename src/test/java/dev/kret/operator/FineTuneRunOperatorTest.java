@@ -1,0 +1,336 @@
+package dev.kret.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kret.api.v1alpha1.Condition;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real reconciler against the fabric8 mock API server, playing trainer and Job controller. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class FineTuneRunOperatorTest {
+  static final Duration TIMEOUT = Duration.ofSeconds(15);
+  static final AtomicInteger NAMESPACES = new AtomicInteger();
+  static volatile boolean started;
+
+  @Inject KubernetesClient client;
+  @Inject Operator operator;
+
+  String ns;
+
+  @BeforeEach
+  void startOperatorOnce() throws Exception {
+    synchronized (FineTuneRunOperatorTest.class) {
+      if (!started) {
+        try (InputStream crd =
+            Files.newInputStream(Path.of("k8s/crd/finetuneruns.kret.dev-v1.yml"))) {
+          client.apiextensions().v1().customResourceDefinitions().load(crd).create();
+        }
+        operator.start();
+        started = true;
+      }
+    }
+    ns = "t" + NAMESPACES.incrementAndGet();
+  }
+
+  FineTuneRun apply(String yaml) {
+    FineTuneRun run = client.getKubernetesSerialization().unmarshal(yaml, FineTuneRun.class);
+    return client.resources(FineTuneRun.class).inNamespace(ns).resource(run).create();
+  }
+
+  FineTuneRun applyExample(String name) {
+    return apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: %s
+        spec:
+          training: {epochs: 2}
+          resources: {gpus: 1, cpu: "4", memory: 16Gi, nodeSelector: {gpu: a100}}
+          storage: {claimName: kret-models}
+          secrets: {hubToken: {name: hf-token, key: token}}
+        """
+            .formatted(name));
+  }
+
+  <T> T eventually(String what, Supplier<T> get, Predicate<T> ok) {
+    long end = System.nanoTime() + TIMEOUT.toNanos();
+    T last = null;
+    while (System.nanoTime() < end) {
+      try {
+        last = get.get();
+        if (last != null && ok.test(last)) {
+          return last;
+        }
+      } catch (RuntimeException e) {
+        // not there yet
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return fail("timed out waiting for " + what + "; last seen: " + last);
+  }
+
+  FineTuneRunStatus statusOf(String name, Predicate<FineTuneRunStatus> ok) {
+    return eventually(
+        name + " status",
+        () -> client.resources(FineTuneRun.class).inNamespace(ns).withName(name).get().getStatus(),
+        ok);
+  }
+
+  static Predicate<FineTuneRunStatus> condition(String type, String status, String reason) {
+    return s ->
+        s.condition(type)
+            .filter(c -> c.status().equals(status) && c.reason().equals(reason))
+            .isPresent();
+  }
+
+  Job job(String name) {
+    return eventually(
+        "job",
+        () -> client.batch().v1().jobs().inNamespace(ns).withName(name + "-train").get(),
+        j -> true);
+  }
+
+  void writeProgress(String run, Map<String, String> keys) {
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName(run + "-progress")
+        .edit(
+            cm -> {
+              cm.setData(
+                  new java.util.HashMap<>(Optional.ofNullable(cm.getData()).orElse(Map.of())));
+              cm.getData().putAll(keys);
+              return cm;
+            });
+  }
+
+  void finishJob(String run, String type, String reason) {
+    Job job = job(run);
+    job.setStatus(
+        new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
+            .withConditions(
+                new JobConditionBuilder()
+                    .withType(type)
+                    .withStatus("True")
+                    .withReason(reason)
+                    .withMessage(reason)
+                    .build())
+            .build());
+    client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
+  }
+
+  Pod trainingPod(String run, String suffix) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(run + "-train-" + suffix)
+        .withNamespace(ns)
+        .withLabels(Labels.forRun(job(run) == null ? null : runObject(run), "training"))
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("trainer")
+        .withImage("ghcr.io/kret-dev/kret:0.1.0")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  FineTuneRun runObject(String run) {
+    return client.resources(FineTuneRun.class).inNamespace(ns).withName(run).get();
+  }
+
+  @Test
+  void createsProgressConfigMapTrainerRbacAndJob() {
+    applyExample("klue");
+    Job job = job("klue");
+    var pod = job.getSpec().getTemplate().getSpec();
+    var trainer = pod.getContainers().get(0);
+    assertThat(trainer.getArgs()).containsExactly("train", "--run", "klue");
+    assertThat(trainer.getResources().getLimits().get("nvidia.com/gpu").toString()).isEqualTo("1");
+    assertThat(pod.getNodeSelector()).containsEntry("gpu", "a100");
+    assertThat(pod.getServiceAccountName()).isEqualTo("klue-trainer");
+    assertThat(trainer.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("HF_TOKEN");
+              assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("hf-token");
+            });
+    assertThat(job.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("FineTuneRun"));
+
+    ConfigMap cm = client.configMaps().inNamespace(ns).withName("klue-progress").get();
+    assertThat(cm.getMetadata().getOwnerReferences()).hasSize(1);
+    Role role = client.rbac().roles().inNamespace(ns).withName("klue-trainer").get();
+    assertThat(role.getRules().get(0).getResourceNames()).containsExactly("klue-progress");
+    RoleBinding binding =
+        client.rbac().roleBindings().inNamespace(ns).withName("klue-trainer").get();
+    assertThat(binding.getSubjects().get(0).getName()).isEqualTo("klue-trainer");
+    assertThat(client.serviceAccounts().inNamespace(ns).withName("klue-trainer").get()).isNotNull();
+
+    FineTuneRunStatus s =
+        statusOf("klue", st -> st.training() != null && st.training().jobName() != null);
+    assertThat(s.state()).isEqualTo("Pending");
+    assertThat(s.observedGeneration()).isEqualTo(1L);
+  }
+
+  @Test
+  void foldsEpochsThenSucceedsWithTheSummary() {
+    applyExample("klue");
+    job("klue");
+    writeProgress("klue", Map.of("epoch-0001.json", Fixtures.epochJson(1, 55.0)));
+    statusOf("klue", s -> s.epochs() != null && s.epochs().size() == 1);
+    writeProgress("klue", Map.of("epoch-0002.json", Fixtures.epochJson(2, 61.5)));
+    FineTuneRunStatus s = statusOf("klue", st -> st.epochs().size() == 2);
+    assertThat(s.best().epoch()).isEqualTo(2);
+    assertThat(s.progress().epoch()).isEqualTo(2);
+
+    writeProgress("klue", Map.of("summary.json", Fixtures.summaryJson(2, 61.5, false)));
+    finishJob("klue", "Complete", null);
+    s = statusOf("klue", condition("Succeeded", "True", "Succeeded"));
+    assertThat(s.state()).isEqualTo("Succeeded");
+    assertThat(s.best().modelPath()).isEqualTo("ml/klue/epoch-2");
+    assertThat(s.epochs()).hasSize(2);
+  }
+
+  @Test
+  void jobSucceededWithoutSummaryIsNoMetricsReceived() {
+    applyExample("nometrics");
+    finishJob("nometrics", "Complete", null);
+    FineTuneRunStatus s = statusOf("nometrics", condition("Failed", "True", "NoMetricsReceived"));
+    assertThat(s.state()).isEqualTo("Failed");
+  }
+
+  @Test
+  void oomKilledPodEndsInOomKilledWithAWarningEvent() {
+    applyExample("oom");
+    Pod pod = client.pods().inNamespace(ns).resource(trainingPod("oom", "a")).create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("trainer")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(137)
+            .withReason("OOMKilled")
+            .withFinishedAt("2026-03-01T11:00:00Z")
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    finishJob("oom", "Failed", "BackoffLimitExceeded");
+    FineTuneRunStatus s = statusOf("oom", condition("Failed", "True", "OOMKilled"));
+    assertThat(s.training().lastFailure().exitCode()).isEqualTo(137);
+    Event event =
+        eventually(
+            "OOMKilled event",
+            () ->
+                client.v1().events().inNamespace(ns).list().getItems().stream()
+                    .filter(e -> "OOMKilled".equals(e.getReason()))
+                    .findFirst()
+                    .orElse(null),
+            e -> true);
+    assertThat(event.getType()).isEqualTo("Warning");
+    assertThat(event.getInvolvedObject().getName()).isEqualTo("oom");
+  }
+
+  @Test
+  void podPendingPastTheDeadlineIsUnschedulable() {
+    applyExample("pending");
+    Pod pod = client.pods().inNamespace(ns).resource(trainingPod("pending", "a")).create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("0/4 nodes are available: 4 Insufficient nvidia.com/gpu.")
+            .endCondition()
+            .build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    FineTuneRunStatus s = statusOf("pending", condition("Succeeded", "Unknown", "Unschedulable"));
+    assertThat(s.condition("Succeeded").map(Condition::message).orElseThrow())
+        .contains("Insufficient nvidia.com/gpu");
+  }
+
+  @Test
+  void jobPastItsDeadlineIsDeadlineExceeded() {
+    applyExample("slow");
+    finishJob("slow", "Failed", "DeadlineExceeded");
+    statusOf("slow", condition("Failed", "True", "DeadlineExceeded"));
+  }
+
+  @Test
+  void invalidSpecFailsWithoutCreatingAJob() {
+    apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: bad
+        spec:
+          model: {init: random, config: {hiddenSize: 128, numHeads: 3}}
+        """);
+    FineTuneRunStatus s = statusOf("bad", condition("Failed", "True", "InvalidSpec"));
+    assertThat(s.condition("Failed").get().message()).contains("numHeads");
+    assertThat(client.batch().v1().jobs().inNamespace(ns).withName("bad-train").get()).isNull();
+  }
+
+  @Test
+  void kueueQueueSuspendsTheJob() {
+    apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: queued
+        spec:
+          resources: {queueName: team-a}
+        """);
+    Job job = job("queued");
+    assertThat(job.getSpec().getSuspend()).isTrue();
+    assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "team-a");
+    statusOf("queued", s -> "Queued".equals(s.reason()));
+  }
+
+  static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
+    return items.stream().map(i -> i.getMetadata().getName()).toList();
+  }
+}
