@@ -21,7 +21,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,6 +49,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
 
   @Inject OperatorConfig config;
   @Inject EventRecorder events;
+  @Inject Promoter promoter;
   Clock clock = Clock.systemUTC();
 
   @Override
@@ -82,6 +82,9 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
             config.pendingDeadline());
     FineTuneRunStatus prior = run.getStatus();
     FineTuneRunStatus next = FineTuneRunStatusBuilder.build(observed);
+    if (Promoter.due(run, next)) {
+      next = promoter.promote(run, next, observed.now());
+    }
     StatusEvents.between(prior, next).forEach(e -> events.record(run, e.reason(), e.message()));
 
     UpdateControl<FineTuneRun> control =
@@ -102,9 +105,5 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
             .build());
     patch.setStatus(status);
     return patch;
-  }
-
-  static Map<String, String> data(ConfigMap cm) {
-    return cm == null ? null : cm.getData();
   }
 }

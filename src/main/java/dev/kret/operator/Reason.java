@@ -39,7 +39,17 @@ public enum Reason {
   /** The Job failed for a reason Kubernetes did not detail. */
   JobFailed(true),
   /** The Job succeeded but no summary arrived: not a success. */
-  NoMetricsReceived(true);
+  NoMetricsReceived(true),
+  /** The best epoch now serves behind spec.promotion.serving. */
+  Promoted(false),
+  /** The best epoch did not reach spec.promotion.minimum. */
+  BelowThreshold(false),
+  /** The served model scores at least as well; it keeps serving. */
+  ChampionKept(false),
+  /** Policy Manual: the best epoch waits for kretctl promote. */
+  AwaitingManualPromotion(false),
+  /** Training did not succeed, so there is nothing to promote. */
+  NothingToPromote(false);
 
   private final boolean warning;
 

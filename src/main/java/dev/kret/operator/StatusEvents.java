@@ -49,6 +49,14 @@ public final class StatusEvents {
         events.add(new RunEvent(reason, message));
       }
     }
+    Condition promoted = next.condition(Conditions.PROMOTED).orElse(null);
+    if (promoted != null
+        && !before
+            .condition(Conditions.PROMOTED)
+            .map(Condition::reason)
+            .equals(java.util.Optional.of(promoted.reason()))) {
+      events.add(new RunEvent(reasonOf(promoted.reason()), promoted.message()));
+    }
     return events;
   }
 

@@ -330,6 +330,66 @@ class FineTuneRunOperatorTest {
     statusOf("queued", s -> "Queued".equals(s.reason()));
   }
 
+  FineTuneRunStatus trainAndFinish(String run, double microF1) {
+    apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: %s
+        spec:
+          training: {epochs: 1}
+          promotion: {policy: Auto, serving: klue-re, minimum: {metric: micro_f1, value: 60}}
+        """
+            .formatted(run));
+    job(run);
+    String path = ns + "/" + run + "/epoch-1";
+    writeProgress(
+        run,
+        Map.of(
+            "epoch-0001.json",
+            "{\"epoch\":1,\"microF1\":%s,\"modelPath\":\"%s\"}".formatted(microF1, path),
+            "summary.json",
+            ("{\"bestEpoch\":1,\"metric\":\"micro_f1\",\"value\":%s,\"modelPath\":\"%s\","
+                    + "\"epochsRun\":1,\"earlyStopped\":false}")
+                .formatted(microF1, path)));
+    finishJob(run, "Complete", null);
+    return statusOf(run, s -> s.condition("Promoted").isPresent());
+  }
+
+  io.fabric8.kubernetes.api.model.apps.Deployment predictor() {
+    return client.apps().deployments().inNamespace(ns).withName("klue-re").get();
+  }
+
+  @Test
+  void promotesTheBestEpochAndKeepsABetterChampion() {
+    FineTuneRunStatus first = trainAndFinish("first", 65.0);
+    assertThat(first.state()).isEqualTo("Promoted");
+    assertThat(first.condition("Promoted").get().reason()).isEqualTo("Promoted");
+    assertThat(first.serving().activeModel()).isEqualTo(ns + "/first/epoch-1");
+    assertThat(first.serving().url()).isEqualTo("http://klue-re." + ns + ".svc:8080");
+    var deployment = predictor();
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("serve", "--model", "/models/" + ns + "/first/epoch-1");
+    assertThat(deployment.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(client.services().inNamespace(ns).withName("klue-re").get()).isNotNull();
+
+    FineTuneRunStatus worse = trainAndFinish("worse", 62.0);
+    assertThat(worse.condition("Promoted").get().reason()).isEqualTo("ChampionKept");
+    assertThat(worse.state()).isEqualTo("Succeeded");
+    assertThat(predictor().getMetadata().getAnnotations())
+        .containsEntry("kret.dev/model-path", ns + "/first/epoch-1");
+
+    FineTuneRunStatus better = trainAndFinish("better", 70.0);
+    assertThat(better.state()).isEqualTo("Promoted");
+    assertThat(better.serving().previousModel()).isEqualTo(ns + "/first/epoch-1");
+    assertThat(predictor().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("serve", "--model", "/models/" + ns + "/better/epoch-1");
+
+    FineTuneRunStatus weak = trainAndFinish("weak", 50.0);
+    assertThat(weak.condition("Promoted").get().reason()).isEqualTo("BelowThreshold");
+  }
+
   static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
     return items.stream().map(i -> i.getMetadata().getName()).toList();
   }
