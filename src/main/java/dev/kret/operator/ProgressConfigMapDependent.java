@@ -1,6 +1,7 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.TrainingProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -23,7 +24,7 @@ public class ProgressConfigMapDependent extends KubernetesDependentResource<Conf
   }
 
   public static String name(FineTuneRun run) {
-    return run.getMetadata().getName() + "-progress";
+    return TrainingProgress.configMapName(run.getMetadata().getName());
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.TrainingProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -42,6 +43,7 @@ class FineTuneRunOperatorTest {
 
   @Inject KubernetesClient client;
   @Inject Operator operator;
+  @Inject EventRecorder events;
 
   String ns;
 
@@ -200,7 +202,17 @@ class FineTuneRunOperatorTest {
     RoleBinding binding =
         client.rbac().roleBindings().inNamespace(ns).withName("klue-trainer").get();
     assertThat(binding.getSubjects().get(0).getName()).isEqualTo("klue-trainer");
-    assertThat(client.serviceAccounts().inNamespace(ns).withName("klue-trainer").get()).isNotNull();
+    assertThat(
+            client
+                .serviceAccounts()
+                .inNamespace(ns)
+                .withName("klue-trainer")
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .hasSize(1);
+    assertThat(role.getMetadata().getOwnerReferences()).hasSize(1);
+    assertThat(binding.getMetadata().getOwnerReferences()).hasSize(1);
 
     FineTuneRunStatus s =
         statusOf("klue", st -> st.training() != null && st.training().jobName() != null);
@@ -209,22 +221,40 @@ class FineTuneRunOperatorTest {
   }
 
   @Test
-  void foldsEpochsThenSucceedsWithTheSummary() {
+  void foldsEpochsWrittenLikeTheTrainerThenSucceedsWithTheSummary() {
     applyExample("klue");
     job("klue");
-    writeProgress("klue", Map.of("epoch-0001.json", Fixtures.epochJson(1, 55.0)));
+    ProgressWriter trainer = new ProgressWriter(client, ns, "klue");
+    trainer.epoch(
+        new TrainingProgress.Epoch(1, 1.2, 0.9, 70.0, 55.0, 50.0, 120.0, "ml/klue/epoch-1", null));
     statusOf("klue", s -> s.epochs() != null && s.epochs().size() == 1);
-    writeProgress("klue", Map.of("epoch-0002.json", Fixtures.epochJson(2, 61.5)));
+    trainer.epoch(
+        new TrainingProgress.Epoch(2, 0.8, 0.7, 75.0, 61.5, 58.0, 120.0, "ml/klue/epoch-2", null));
     FineTuneRunStatus s = statusOf("klue", st -> st.epochs().size() == 2);
     assertThat(s.best().epoch()).isEqualTo(2);
     assertThat(s.progress().epoch()).isEqualTo(2);
 
-    writeProgress("klue", Map.of("summary.json", Fixtures.summaryJson(2, 61.5, false)));
+    trainer.summary(
+        new TrainingProgress.Summary(2, "micro_f1", 61.5, "ml/klue/epoch-2", 2, false, null));
     finishJob("klue", "Complete", null);
     s = statusOf("klue", condition("Succeeded", "True", "Succeeded"));
     assertThat(s.state()).isEqualTo("Succeeded");
     assertThat(s.best().modelPath()).isEqualTo("ml/klue/epoch-2");
-    assertThat(s.epochs()).hasSize(2);
+    assertThat(s.epochs()).extracting(e -> e.microF1()).containsExactly(55.0, 61.5);
+    assertThat(client.configMaps().inNamespace(ns).withName("klue-progress").get().getData())
+        .containsKeys("epoch-0001.json", "epoch-0002.json", "summary.json");
+  }
+
+  @Test
+  void repeatedEventBumpsCountInsteadOfAddingAnother() {
+    FineTuneRun run = applyExample("noisy");
+    events.record(run, Reason.Unschedulable, "0/3 nodes are available");
+    events.record(run, Reason.Unschedulable, "0/3 nodes are available");
+    List<Event> recorded =
+        client.v1().events().inNamespace(ns).list().getItems().stream()
+            .filter(e -> "Unschedulable".equals(e.getReason()))
+            .toList();
+    assertThat(recorded).singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
   }
 
   @Test
