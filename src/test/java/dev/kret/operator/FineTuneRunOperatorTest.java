@@ -30,12 +30,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The real reconciler against the fabric8 mock API server, playing trainer and Job controller. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockDiscovery.class)
 class FineTuneRunOperatorTest {
   static final Duration TIMEOUT = Duration.ofSeconds(15);
   static final AtomicInteger NAMESPACES = new AtomicInteger();
@@ -418,6 +419,62 @@ class FineTuneRunOperatorTest {
 
     FineTuneRunStatus weak = trainAndFinish("weak", 50.0);
     assertThat(weak.condition("Promoted").get().reason()).isEqualTo("BelowThreshold");
+  }
+
+  /** Writes a kubeconfig for the mock API server; also handy for driving it by hand. */
+  Path kubeconfig() throws java.io.IOException {
+    Path file = Path.of("target/mock-kubeconfig");
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: mock, user: {token: mock}}]
+        contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: %s}}]
+        current-context: mock
+        """
+            .formatted(client.getConfiguration().getMasterUrl(), ns));
+    return file;
+  }
+
+  String kubectl(Path kubeconfig, String... args) throws Exception {
+    List<String> cmd =
+        new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("kubectl %s: %s", String.join(" ", args), out).isZero();
+    return out;
+  }
+
+  @Test
+  void realKubectlDrivesTheLoopAgainstTheMock() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/kubectl"))
+            || Files.isExecutable(Path.of("/usr/local/bin/kubectl")),
+        "kubectl not installed");
+    Path kc = kubeconfig();
+    kubectl(kc, "apply", "--validate=false", "-f", "k8s/examples/tiny-cpu.yaml");
+    job("tiny-cpu");
+    ProgressWriter trainer = new ProgressWriter(client, ns, "tiny-cpu");
+    trainer.epoch(new TrainingProgress.Epoch(1, 2.0, 1.9, 30.0, 10.0, 5.0, 50.0, "p/1", null));
+    trainer.summary(new TrainingProgress.Summary(1, "micro_f1", 10.0, "p/1", 1, false, null));
+    finishJob("tiny-cpu", "Complete", null);
+    kubectl(kc, "wait", "--for=condition=Succeeded", "ftr/tiny-cpu", "--timeout=20s");
+    String yaml = kubectl(kc, "get", "ftr", "tiny-cpu", "-o", "yaml");
+    assertThat(yaml).contains("state: Succeeded").contains("microF1: 10");
+    assertThat(kubectl(kc, "get", "ftr")).contains("tiny-cpu");
+
+    // -Dkret.mock.hold=600 keeps the mock and the operator up for driving them by hand.
+    long hold = Long.getLong("kret.mock.hold", 0);
+    if (hold > 0) {
+      System.out.printf(
+          "mock API server with the operator: kubectl --kubeconfig %s (namespace %s), %d s%n",
+          kc.toAbsolutePath(), ns, hold);
+      Thread.sleep(hold * 1000);
+    }
   }
 
   static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
