@@ -24,12 +24,20 @@ public class Promoter {
   @Inject KubernetesClient client;
   @Inject OperatorConfig config;
 
-  /** True when the run succeeded, asks for promotion and has not been decided yet. */
+  /**
+   * True when the run succeeded, asks for promotion, and has not been decided yet or waits for a
+   * manual approval that has now arrived. A decision is otherwise final: a later champion does not
+   * flip an earlier run's Promoted condition.
+   */
   public static boolean due(FineTuneRun run, FineTuneRunStatus status) {
     PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
-    return p != null
-        && status.condition(Conditions.SUCCEEDED).map(Condition::isTrue).orElse(false)
-        && status.condition(Conditions.PROMOTED).isEmpty();
+    if (p == null || !status.condition(Conditions.SUCCEEDED).map(Condition::isTrue).orElse(false)) {
+      return false;
+    }
+    var promoted = status.condition(Conditions.PROMOTED);
+    return promoted.isEmpty()
+        || (Boolean.TRUE.equals(p.approved())
+            && Reason.AwaitingManualPromotion.name().equals(promoted.get().reason()));
   }
 
   /** The status with the promotion decided (and, when won, carried out). */

@@ -41,13 +41,15 @@ public final class PromotionDecision {
                 min.value()));
       }
     }
-    if ("Manual".equals(promotion.policy())) {
+    boolean approved = Boolean.TRUE.equals(promotion.approved());
+    if ("Manual".equals(promotion.policy()) && !approved) {
       return new Decision(
           false,
           Reason.AwaitingManualPromotion,
           "Policy Manual: promote epoch " + best.epoch() + " with kretctl promote.");
     }
-    if (champion != null
+    if (!approved
+        && champion != null
         && champion.value() != null
         && best.metric().equals(champion.metric())
         && !beats(best.metric(), best.value(), champion.value())) {

@@ -362,6 +362,10 @@ class FineTuneRunOperatorTest {
   }
 
   FineTuneRunStatus trainAndFinish(String run, double microF1) {
+    return trainAndFinish(run, microF1, "Auto");
+  }
+
+  FineTuneRunStatus trainAndFinish(String run, double microF1, String policy) {
     apply(
         """
         apiVersion: kret.dev/v1alpha1
@@ -370,9 +374,9 @@ class FineTuneRunOperatorTest {
           name: %s
         spec:
           training: {epochs: 1}
-          promotion: {policy: Auto, serving: klue-re, minimum: {metric: micro_f1, value: 60}}
+          promotion: {policy: %s, serving: klue-re, minimum: {metric: micro_f1, value: 60}}
         """
-            .formatted(run));
+            .formatted(run, policy));
     job(run);
     String path = ns + "/" + run + "/epoch-1";
     writeProgress(
@@ -475,6 +479,42 @@ class FineTuneRunOperatorTest {
           kc.toAbsolutePath(), ns, hold);
       Thread.sleep(hold * 1000);
     }
+  }
+
+  @Test
+  void manualPromotionWaitsForApproval() {
+    trainAndFinish("champ", 80.0);
+    FineTuneRunStatus s = trainAndFinish("manual", 65.0, "Manual");
+    assertThat(s.condition("Promoted").get().reason()).isEqualTo("AwaitingManualPromotion");
+    assertThat(predictor().getMetadata().getAnnotations())
+        .containsEntry("kret.dev/model-path", ns + "/champ/epoch-1");
+
+    // What kretctl promote does: approve in the spec (a new generation, so a reconcile).
+    client
+        .resources(FineTuneRun.class)
+        .inNamespace(ns)
+        .withName("manual")
+        .edit(
+            r -> {
+              var p = r.getSpec().promotion();
+              r.setSpec(
+                  new dev.kret.api.v1alpha1.FineTuneRunSpec(
+                      r.getSpec().model(),
+                      r.getSpec().dataset(),
+                      r.getSpec().input(),
+                      r.getSpec().training(),
+                      r.getSpec().objective(),
+                      r.getSpec().resources(),
+                      r.getSpec().storage(),
+                      r.getSpec().secrets(),
+                      new dev.kret.api.v1alpha1.PromotionSpec(
+                          p.policy(), p.serving(), p.minimum(), true)));
+              return r;
+            });
+    s = statusOf("manual", condition("Promoted", "True", "Promoted"));
+    assertThat(s.serving().previousModel()).isEqualTo(ns + "/champ/epoch-1");
+    assertThat(predictor().getMetadata().getAnnotations())
+        .containsEntry("kret.dev/model-path", ns + "/manual/epoch-1");
   }
 
   static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {

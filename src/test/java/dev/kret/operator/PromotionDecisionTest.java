@@ -70,6 +70,19 @@ class PromotionDecisionTest {
   }
 
   @Test
+  void approvedManualPromotionReplacesEvenABetterChampion() {
+    PromotionSpec p = new PromotionSpec("Manual", "klue-re", null, true);
+    Decision d = decide(p, BEST_65, new Champion("old", "q", "micro_f1", 80.0));
+    assertThat(d.promote()).isTrue();
+  }
+
+  @Test
+  void approvalDoesNotWaiveTheMinimum() {
+    PromotionSpec p = new PromotionSpec("Manual", "klue-re", new MinimumSpec(null, 70.0), true);
+    assertThat(decide(p, BEST_65, null).reason()).isEqualTo(Reason.BelowThreshold);
+  }
+
+  @Test
   void nothingToPromoteWithoutAModelPath() {
     assertThat(decide(AUTO_60, new BestStatus(1, "micro_f1", 99.0, null), null).reason())
         .isEqualTo(Reason.NothingToPromote);

@@ -18,11 +18,22 @@ public record PromotionSpec(
             "Name of the predictor Deployment and Service (shared by runs that compete for it).")
         @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
         String serving,
-    @JsonPropertyDescription("Threshold a model must reach to be promoted.") MinimumSpec minimum) {
+    @JsonPropertyDescription("Threshold a model must reach to be promoted.") MinimumSpec minimum,
+    @JsonPropertyDescription(
+            "Set by kretctl promote under policy Manual: serve this run's best epoch even if the served model scores better (minimum still applies).")
+        Boolean approved) {
 
   public static final String DEFAULT_POLICY = "Auto";
 
+  public PromotionSpec(String policy, String serving, MinimumSpec minimum) {
+    this(policy, serving, minimum, null);
+  }
+
   public PromotionSpec withDefaults() {
-    return new PromotionSpec(Objects.requireNonNullElse(policy, DEFAULT_POLICY), serving, minimum);
+    return new PromotionSpec(
+        Objects.requireNonNullElse(policy, DEFAULT_POLICY),
+        serving,
+        minimum,
+        Objects.requireNonNullElse(approved, false));
   }
 }

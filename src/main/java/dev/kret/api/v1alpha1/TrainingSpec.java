@@ -20,7 +20,10 @@ public record TrainingSpec(
         @Default("32")
         @Min(1)
         Integer batchSize,
-    @JsonPropertyDescription("Peak AdamW learning rate.") @Default("2.0e-5") Double learningRate,
+    @JsonPropertyDescription("Peak AdamW learning rate; must be > 0.")
+        @Default("2.0e-5")
+        @Min(value = 0, inclusive = false)
+        Double learningRate,
     @JsonPropertyDescription(
             "Decoupled AdamW weight decay; biases and LayerNorm weights are never decayed.")
         @Default("0.01")
