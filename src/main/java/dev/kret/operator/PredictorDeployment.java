@@ -38,6 +38,38 @@ public final class PredictorDeployment {
     return new Champion(a.get(FROM_RUN), a.get(MODEL_PATH), a.get(METRIC), value);
   }
 
+  /**
+   * The Deployment serving its previous model again (for {@code kretctl rollback}); the model it
+   * served becomes the previous one, so a second rollback undoes the first. Empty when no previous
+   * model is recorded.
+   */
+  public static java.util.Optional<Deployment> rolledBack(Deployment current) {
+    Map<String, String> a = current.getMetadata().getAnnotations();
+    String previous = a == null ? null : a.get(PREVIOUS_MODEL_PATH);
+    if (previous == null) {
+      return java.util.Optional.empty();
+    }
+    Map<String, String> annotations = new HashMap<>(a);
+    annotations.put(MODEL_PATH, previous);
+    annotations.put(PREVIOUS_MODEL_PATH, a.get(MODEL_PATH));
+    // The metric on record belonged to the rolled-back model; without it any challenger may win.
+    annotations.remove(METRIC);
+    annotations.remove(VALUE);
+    annotations.remove(FROM_RUN);
+    Deployment d =
+        new DeploymentBuilder(current)
+            .editMetadata()
+            .withAnnotations(annotations)
+            .endMetadata()
+            .build();
+    var template = d.getSpec().getTemplate();
+    template.getMetadata().getAnnotations().put(MODEL_PATH, previous);
+    template.getSpec().getContainers().stream()
+        .filter(c -> CONTAINER.equals(c.getName()))
+        .forEach(c -> c.setArgs(java.util.List.of("serve", "--model", mountedPath(previous))));
+    return java.util.Optional.of(d);
+  }
+
   /** The container's view of a model path reported relative to the model volume. */
   public static String mountedPath(String modelPath) {
     if (modelPath.startsWith(TrainingJobDependent.MODELS_DIR + "/")) {
