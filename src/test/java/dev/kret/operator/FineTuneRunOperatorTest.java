@@ -85,7 +85,11 @@ class FineTuneRunOperatorTest {
   }
 
   <T> T eventually(String what, Supplier<T> get, Predicate<T> ok) {
-    long end = System.nanoTime() + TIMEOUT.toNanos();
+    return eventually(what, get, ok, TIMEOUT);
+  }
+
+  <T> T eventually(String what, Supplier<T> get, Predicate<T> ok, Duration timeout) {
+    long end = System.nanoTime() + timeout.toNanos();
     T last = null;
     while (System.nanoTime() < end) {
       try {
@@ -515,6 +519,100 @@ class FineTuneRunOperatorTest {
     assertThat(s.serving().previousModel()).isEqualTo(ns + "/champ/epoch-1");
     assertThat(predictor().getMetadata().getAnnotations())
         .containsEntry("kret.dev/model-path", ns + "/manual/epoch-1");
+  }
+
+  /**
+   * Benchmark, not a timed test: {@code mvn test -Dtest='FineTuneRunOperatorTest#benchmark'
+   * -Dkret.bench=500}. Prints p50/p95 create-to-Job and progress-key-to-status latencies and the
+   * used heap of the whole test JVM (operator, mock API server and test together).
+   */
+  @Test
+  void benchmark() throws Exception {
+    int n = Integer.getInteger("kret.bench", 0);
+    Assumptions.assumeTrue(n > 0, "set -Dkret.bench=N to run");
+    Map<String, Long> created = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> jobSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> keyWritten = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> epochSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    try (var jobs =
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(ns)
+                .inform(
+                    new io.fabric8.kubernetes.client.informers.ResourceEventHandler<Job>() {
+                      public void onAdd(Job j) {
+                        jobSeen.putIfAbsent(
+                            j.getMetadata().getLabels().get(Labels.RUN), System.nanoTime());
+                      }
+
+                      public void onUpdate(Job a, Job b) {}
+
+                      public void onDelete(Job j, boolean unknown) {}
+                    });
+        var runs =
+            client
+                .resources(FineTuneRun.class)
+                .inNamespace(ns)
+                .inform(
+                    new io.fabric8.kubernetes.client.informers.ResourceEventHandler<FineTuneRun>() {
+                      public void onAdd(FineTuneRun r) {}
+
+                      public void onUpdate(FineTuneRun a, FineTuneRun r) {
+                        if (r.getStatus() != null
+                            && r.getStatus().epochs() != null
+                            && !r.getStatus().epochs().isEmpty()) {
+                          epochSeen.putIfAbsent(r.getMetadata().getName(), System.nanoTime());
+                        }
+                      }
+
+                      public void onDelete(FineTuneRun r, boolean unknown) {}
+                    })) {
+      for (int i = 0; i < n; i++) {
+        String name = "b" + i;
+        FineTuneRun run =
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "{\"apiVersion\":\"kret.dev/v1alpha1\",\"kind\":\"FineTuneRun\","
+                        + "\"metadata\":{\"name\":\""
+                        + name
+                        + "\"},\"spec\":{}}",
+                    FineTuneRun.class);
+        created.put(name, System.nanoTime());
+        client.resources(FineTuneRun.class).inNamespace(ns).resource(run).create();
+      }
+      eventually("all Jobs", jobSeen::size, size -> size >= n, Duration.ofMinutes(5));
+      for (int i = 0; i < n; i++) {
+        String name = "b" + i;
+        keyWritten.put(name, System.nanoTime());
+        new ProgressWriter(client, ns, name)
+            .epoch(new TrainingProgress.Epoch(1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, "p", null));
+      }
+      eventually("all epochs", epochSeen::size, size -> size >= n, Duration.ofMinutes(5));
+    }
+    System.gc();
+    long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+    System.out.printf(
+        "BENCH runs=%d create->Job p50=%d ms p95=%d ms; key->status p50=%d ms p95=%d ms;"
+            + " used heap after GC=%d MiB%n",
+        n,
+        percentile(created, jobSeen, 50),
+        percentile(created, jobSeen, 95),
+        percentile(keyWritten, epochSeen, 50),
+        percentile(keyWritten, epochSeen, 95),
+        heap >> 20);
+  }
+
+  static long percentile(Map<String, Long> from, Map<String, Long> to, int p) {
+    List<Long> ms =
+        from.keySet().stream()
+            .filter(to::containsKey)
+            .map(k -> (to.get(k) - from.get(k)) / 1_000_000)
+            .sorted()
+            .toList();
+    return ms.get(Math.min(ms.size() - 1, ms.size() * p / 100));
   }
 
   static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
