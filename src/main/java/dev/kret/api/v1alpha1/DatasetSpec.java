@@ -3,10 +3,14 @@ package dev.kret.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** Where the KLUE-RE data comes from. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "dataset is immutable; create a new FineTuneRun")
 public record DatasetSpec(
     @JsonPropertyDescription(
             "Training data: a path, file://, http(s):// URL, or builtin:klue-re-sample (bundled sample).")

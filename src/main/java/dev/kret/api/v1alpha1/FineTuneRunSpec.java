@@ -1,5 +1,6 @@
 package dev.kret.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
@@ -14,7 +15,26 @@ public record FineTuneRunSpec(
     @JsonPropertyDescription("How a sentence and its two entities become model input.")
         InputSpec input,
     @JsonPropertyDescription("Optimisation hyperparameters.") TrainingSpec training,
-    @JsonPropertyDescription("The metric that picks the best epoch.") ObjectiveSpec objective) {
+    @JsonPropertyDescription("The metric that picks the best epoch.") ObjectiveSpec objective,
+    @JsonPropertyDescription("GPUs, CPU, memory and placement of the training pod.")
+        ResourcesSpec resources,
+    @JsonPropertyDescription("The model volume.") StorageSpec storage,
+    @JsonPropertyDescription("Secrets the trainer reads (by reference only).") SecretsSpec secrets,
+    @JsonPropertyDescription("Whether and where the best model is served; absent means never.")
+        PromotionSpec promotion) {
+
+  @JsonCreator
+  public FineTuneRunSpec {}
+
+  /** The training-only part of a spec, as the trainer builds it for {@code --local} runs. */
+  public FineTuneRunSpec(
+      ModelSpec model,
+      DatasetSpec dataset,
+      InputSpec input,
+      TrainingSpec training,
+      ObjectiveSpec objective) {
+    this(model, dataset, input, training, objective, null, null, null, null);
+  }
 
   /** The spec with every unset field at its documented default. */
   public FineTuneRunSpec withDefaults() {
@@ -23,6 +43,10 @@ public record FineTuneRunSpec(
         Objects.requireNonNullElseGet(dataset, DatasetSpec::defaults).withDefaults(),
         Objects.requireNonNullElseGet(input, InputSpec::defaults).withDefaults(),
         Objects.requireNonNullElseGet(training, TrainingSpec::defaults).withDefaults(),
-        Objects.requireNonNullElseGet(objective, ObjectiveSpec::defaults).withDefaults());
+        Objects.requireNonNullElseGet(objective, ObjectiveSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(resources, ResourcesSpec::defaults).withDefaults(),
+        Objects.requireNonNullElseGet(storage, StorageSpec::defaults).withDefaults(),
+        secrets,
+        promotion == null ? null : promotion.withDefaults());
   }
 }

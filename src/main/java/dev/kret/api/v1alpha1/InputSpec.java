@@ -6,10 +6,12 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** How an example becomes model input. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self == oldSelf", message = "input is immutable; create a new FineTuneRun")
 public record InputSpec(
     @JsonPropertyDescription(
             "Maximum tokens per example incl. [CLS]/[SEP]; longer sentences keep a window around both entities.")

@@ -3,10 +3,12 @@ package dev.kret.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** The base model to fine-tune. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self == oldSelf", message = "model is immutable; create a new FineTuneRun")
 public record ModelSpec(
     @JsonPropertyDescription(
             "Hugging Face hub name (e.g. klue/roberta-base); ignored when uri is set or init is random.")

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** Optimisation hyperparameters (the Hugging Face Trainer's names where they exist). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "training is immutable; create a new FineTuneRun")
 public record TrainingSpec(
     @JsonPropertyDescription("Passes over the training data.") @Default("10") @Min(1)
         Integer epochs,
@@ -16,7 +20,10 @@ public record TrainingSpec(
         @Default("32")
         @Min(1)
         Integer batchSize,
-    @JsonPropertyDescription("Peak AdamW learning rate.") @Default("2.0e-5") Double learningRate,
+    @JsonPropertyDescription("Peak AdamW learning rate; must be > 0.")
+        @Default("2.0e-5")
+        @Min(value = 0, inclusive = false)
+        Double learningRate,
     @JsonPropertyDescription(
             "Decoupled AdamW weight decay; biases and LayerNorm weights are never decayed.")
         @Default("0.01")

@@ -1,0 +1,39 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.Objects;
+
+/** Whether and where the best epoch is served once training succeeds. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PromotionSpec(
+    @JsonPropertyDescription(
+            "Auto serves the best epoch when it reaches minimum and beats the served model; Manual waits for kretctl promote.")
+        @Default(DEFAULT_POLICY)
+        @Pattern("^(Auto|Manual)$")
+        String policy,
+    @JsonPropertyDescription(
+            "Name of the predictor Deployment and Service (shared by runs that compete for it).")
+        @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+        String serving,
+    @JsonPropertyDescription("Threshold a model must reach to be promoted.") MinimumSpec minimum,
+    @JsonPropertyDescription(
+            "Set by kretctl promote under policy Manual: serve this run's best epoch even if the served model scores better (minimum still applies).")
+        Boolean approved) {
+
+  public static final String DEFAULT_POLICY = "Auto";
+
+  public PromotionSpec(String policy, String serving, MinimumSpec minimum) {
+    this(policy, serving, minimum, null);
+  }
+
+  public PromotionSpec withDefaults() {
+    return new PromotionSpec(
+        Objects.requireNonNullElse(policy, DEFAULT_POLICY),
+        serving,
+        minimum,
+        Objects.requireNonNullElse(approved, false));
+  }
+}

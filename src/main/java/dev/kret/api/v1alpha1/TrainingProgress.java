@@ -1,0 +1,69 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Locale;
+
+/**
+ * The trainer-to-operator contract: the {@code <run>-progress} ConfigMap, one key per finished
+ * epoch ({@code epoch-0003.json}) and a final {@code summary.json}, both camelCase JSON with
+ * metrics ×100 like the official KLUE scorer. The trainer only ever patches single keys, so a
+ * retried or resumed epoch overwrites its own key and nothing else.
+ */
+public final class TrainingProgress {
+  public static final String SUMMARY_KEY = "summary.json";
+
+  private TrainingProgress() {}
+
+  public static String configMapName(String run) {
+    return run + "-progress";
+  }
+
+  /** {@code epoch-0003.json} for epoch 3. */
+  public static String epochKey(int epoch) {
+    return String.format(Locale.ROOT, "epoch-%04d.json", epoch);
+  }
+
+  /** Value of an {@code epoch-NNNN.json} key. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Epoch(
+      Integer epoch,
+      Double trainLoss,
+      Double evalLoss,
+      Double accuracy,
+      Double microF1,
+      Double auprc,
+      Double samplesPerSecond,
+      String modelPath,
+      String finishedAt) {
+
+    public EpochStatus toStatus() {
+      return new EpochStatus(
+          epoch,
+          trainLoss,
+          evalLoss,
+          accuracy,
+          microF1,
+          auprc,
+          samplesPerSecond,
+          modelPath,
+          finishedAt);
+    }
+  }
+
+  /**
+   * Value of {@code summary.json}, also the trainer's termination message. {@code modelPath} is
+   * relative to the model volume root ({@code <namespace>/<run>/epoch-<N>}).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Summary(
+      Integer bestEpoch,
+      String metric,
+      Double value,
+      String modelPath,
+      Integer epochsRun,
+      Boolean earlyStopped,
+      String finishedAt) {}
+}

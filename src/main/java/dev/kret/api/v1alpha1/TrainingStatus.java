@@ -1,0 +1,12 @@
+package dev.kret.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The training Job behind the run. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingStatus(
+    @JsonPropertyDescription("Name of the training Job.") String jobName,
+    @JsonPropertyDescription("Training pods started so far (retries included).") Integer attempts,
+    @JsonPropertyDescription("Last pod or Job failure; kept after a successful retry.")
+        FailureStatus lastFailure) {}

@@ -1,0 +1,502 @@
+package dev.kret.operator;
+
+import dev.kret.api.v1alpha1.BestStatus;
+import dev.kret.api.v1alpha1.Condition;
+import dev.kret.api.v1alpha1.EpochStatus;
+import dev.kret.api.v1alpha1.FailureStatus;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ProgressStatus;
+import dev.kret.api.v1alpha1.TrainingProgress.Summary;
+import dev.kret.api.v1alpha1.TrainingStatus;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The status of a run as a pure function of what was observed; no Kubernetes calls. */
+public final class FineTuneRunStatusBuilder {
+  /** Exit code by which the trainer says its configuration is invalid; the Job fails at once. */
+  public static final int EXIT_INVALID_CONFIGURATION = 3;
+
+  private static final Set<String> IMAGE_PULL =
+      Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
+  private static final Set<String> CONFIG_ERROR =
+      Set.of("CreateContainerConfigError", "CreateContainerError");
+
+  private FineTuneRunStatusBuilder() {}
+
+  /** What the run is doing, why, and in which words. */
+  record Verdict(String state, Reason reason, String message) {}
+
+  public static FineTuneRunStatus build(Observed in) {
+    FineTuneRun run = in.run();
+    FineTuneRunSpec spec = specOf(run);
+    FineTuneRunStatus prior =
+        Objects.requireNonNullElseGet(run.getStatus(), FineTuneRunStatus::empty);
+    long generation = Objects.requireNonNullElse(run.getMetadata().getGeneration(), 0L);
+    List<Pod> pods = in.pods() == null ? List.of() : in.pods();
+
+    List<EpochStatus> epochs = foldEpochs(prior.epochs(), in.progress());
+    Optional<Summary> summary = summary(in.progress(), pods);
+    BestStatus best =
+        summary
+            .map(s -> bestFromSummary(s, epochs, spec))
+            .orElseGet(() -> bestOf(epochs, spec.objective().metric()));
+    int lastEpoch = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();
+    ProgressStatus progress = new ProgressStatus(lastEpoch, spec.training().epochs());
+
+    TrainingStatus priorTraining = prior.training();
+    FailureStatus lastFailure =
+        latestFailure(pods).orElse(priorTraining == null ? null : priorTraining.lastFailure());
+    String jobName =
+        in.job() != null
+            ? in.job().getMetadata().getName()
+            : priorTraining == null ? null : priorTraining.jobName();
+    TrainingStatus training =
+        new TrainingStatus(jobName, attempts(in.job(), pods, priorTraining), lastFailure);
+
+    Verdict verdict = verdict(in, prior, summary, lastFailure, pods);
+    List<Condition> conditions = conditions(prior, verdict, generation, in.now());
+    String state = verdict.state();
+    if (FineTuneRunStatus.SUCCEEDED.equals(state)
+        && prior.condition(Conditions.PROMOTED).map(Condition::isTrue).orElse(false)) {
+      state = FineTuneRunStatus.PROMOTED;
+    }
+    return new FineTuneRunStatus(
+        generation,
+        state,
+        verdict.reason().name(),
+        conditions,
+        progress,
+        epochs,
+        best,
+        training,
+        prior.serving());
+  }
+
+  /**
+   * When to look again although nothing may change: a pod pending for a node is reported only after
+   * the pending deadline, and no event marks that moment.
+   */
+  public static Optional<Duration> recheckAfter(Observed in) {
+    return pendingPods(in.pods()).stream()
+        .filter(FineTuneRunStatusBuilder::unschedulable)
+        .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
+        .filter(d -> !d.isNegative() && !d.isZero())
+        .min(Comparator.naturalOrder());
+  }
+
+  static FineTuneRunSpec specOf(FineTuneRun run) {
+    FineTuneRunSpec spec = run.getSpec();
+    return (spec == null ? new FineTuneRunSpec(null, null, null, null, null) : spec).withDefaults();
+  }
+
+  /** Prior epochs overlaid with the ConfigMap's: one entry per epoch, nothing dropped. */
+  static List<EpochStatus> foldEpochs(List<EpochStatus> prior, Map<String, String> progress) {
+    TreeMap<Integer, EpochStatus> byEpoch = new TreeMap<>();
+    if (prior != null) {
+      prior.stream().filter(e -> e.epoch() != null).forEach(e -> byEpoch.put(e.epoch(), e));
+    }
+    if (progress != null) {
+      progress.forEach(
+          (key, value) ->
+              ProgressKeys.epochOf(key)
+                  .flatMap(n -> ProgressKeys.parseEpoch(value))
+                  .ifPresent(r -> byEpoch.put(r.epoch(), r.toStatus())));
+    }
+    return List.copyOf(byEpoch.values());
+  }
+
+  /** The summary from the ConfigMap, or else from the trainer's termination message. */
+  static Optional<Summary> summary(Map<String, String> progress, List<Pod> pods) {
+    Optional<Summary> fromMap =
+        progress == null
+            ? Optional.empty()
+            : ProgressKeys.parseSummary(progress.get(ProgressKeys.SUMMARY));
+    if (fromMap.isPresent()) {
+      return fromMap;
+    }
+    return pods.stream()
+        .flatMap(p -> trainerStatuses(p).stream())
+        .map(c -> c.getState() == null ? null : c.getState().getTerminated())
+        .filter(t -> t != null && Objects.equals(t.getExitCode(), 0))
+        .map(t -> ProgressKeys.parseSummary(t.getMessage()))
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  static BestStatus bestFromSummary(Summary s, List<EpochStatus> epochs, FineTuneRunSpec spec) {
+    String path = s.modelPath();
+    if (path == null) {
+      path =
+          epochs.stream()
+              .filter(e -> s.bestEpoch().equals(e.epoch()))
+              .map(EpochStatus::modelPath)
+              .findFirst()
+              .orElse(null);
+    }
+    return new BestStatus(
+        s.bestEpoch(),
+        Objects.requireNonNullElse(s.metric(), spec.objective().metric()),
+        s.value(),
+        path);
+  }
+
+  /** Highest metric (lowest for eval_loss); the earliest epoch wins a tie. */
+  static BestStatus bestOf(List<EpochStatus> epochs, String metric) {
+    boolean lowerIsBetter = "eval_loss".equals(metric);
+    EpochStatus best = null;
+    for (EpochStatus e : epochs) {
+      Double v = e.metric(metric);
+      if (v == null || v.isNaN()) {
+        continue;
+      }
+      Double b = best == null ? null : best.metric(metric);
+      if (b == null || (lowerIsBetter ? v < b : v > b)) {
+        best = e;
+      }
+    }
+    return best == null
+        ? null
+        : new BestStatus(best.epoch(), metric, best.metric(metric), best.modelPath());
+  }
+
+  static int attempts(Job job, List<Pod> pods, TrainingStatus prior) {
+    int fromJob = 0;
+    if (job != null && job.getStatus() != null) {
+      JobStatus s = job.getStatus();
+      fromJob =
+          Objects.requireNonNullElse(s.getActive(), 0)
+              + Objects.requireNonNullElse(s.getFailed(), 0)
+              + Objects.requireNonNullElse(s.getSucceeded(), 0);
+    }
+    int fromPrior = prior == null || prior.attempts() == null ? 0 : prior.attempts();
+    return Math.max(fromPrior, Math.max(fromJob, pods.size()));
+  }
+
+  /** The most recent trainer failure seen on a pod, with its root-cause reason. */
+  static Optional<FailureStatus> latestFailure(List<Pod> pods) {
+    List<FailureStatus> failures = new ArrayList<>();
+    for (Pod pod : pods) {
+      boolean disrupted = hasCondition(pod, "DisruptionTarget");
+      for (ContainerStatus c : trainerStatuses(pod)) {
+        for (ContainerStateTerminated t : terminatedStates(c)) {
+          if (t.getExitCode() != null && t.getExitCode() != 0) {
+            failures.add(
+                new FailureStatus(
+                    disrupted ? Reason.Preempted.name() : failureReason(t).name(),
+                    t.getExitCode(),
+                    describe(pod, t),
+                    t.getFinishedAt()));
+          }
+        }
+      }
+      if (failures.isEmpty()
+          && pod.getStatus() != null
+          && "Failed".equals(pod.getStatus().getPhase())
+          && "Evicted".equals(pod.getStatus().getReason())) {
+        failures.add(
+            new FailureStatus(
+                Reason.Evicted.name(),
+                null,
+                pod.getStatus().getMessage(),
+                pod.getMetadata().getCreationTimestamp()));
+      }
+    }
+    return failures.stream()
+        .max(Comparator.comparing(f -> Objects.requireNonNullElse(f.time(), "")));
+  }
+
+  private static Reason failureReason(ContainerStateTerminated t) {
+    if ("OOMKilled".equals(t.getReason())) {
+      return Reason.OOMKilled;
+    }
+    if (Objects.equals(t.getExitCode(), EXIT_INVALID_CONFIGURATION)) {
+      return Reason.InvalidConfiguration;
+    }
+    return Reason.Error;
+  }
+
+  private static String describe(Pod pod, ContainerStateTerminated t) {
+    String base =
+        "pod "
+            + pod.getMetadata().getName()
+            + ": trainer exited with code "
+            + t.getExitCode()
+            + (t.getReason() == null ? "" : " (" + t.getReason() + ")");
+    String msg = t.getMessage();
+    return msg == null || msg.isBlank() ? base : base + ": " + msg.strip();
+  }
+
+  static Verdict verdict(
+      Observed in,
+      FineTuneRunStatus prior,
+      Optional<Summary> summary,
+      FailureStatus lastFailure,
+      List<Pod> pods) {
+    if (in.specProblems() != null && !in.specProblems().isEmpty()) {
+      return new Verdict(
+          FineTuneRunStatus.FAILED, Reason.InvalidSpec, String.join("; ", in.specProblems()));
+    }
+    Job job = in.job();
+    if (job == null) {
+      Optional<Verdict> finished = priorTerminal(prior);
+      return finished.orElseGet(
+          () ->
+              new Verdict(FineTuneRunStatus.PENDING, Reason.Pending, "Creating the training Job."));
+    }
+    Optional<JobCondition> complete = jobCondition(job, "Complete", "SuccessCriteriaMet");
+    if (complete.isPresent()) {
+      if (summary.isEmpty()) {
+        return new Verdict(
+            FineTuneRunStatus.FAILED,
+            Reason.NoMetricsReceived,
+            "The training Job succeeded but the trainer reported no summary.json.");
+      }
+      Summary s = summary.get();
+      boolean early = Boolean.TRUE.equals(s.earlyStopped());
+      return new Verdict(
+          FineTuneRunStatus.SUCCEEDED,
+          early ? Reason.EarlyStopped : Reason.Succeeded,
+          String.format(
+              "%s after %s epochs; best epoch %s with %s %s.",
+              early ? "Stopped early" : "Finished",
+              s.epochsRun(),
+              s.bestEpoch(),
+              s.metric(),
+              s.value()));
+    }
+    Optional<JobCondition> failed = jobCondition(job, "Failed", "FailureTarget");
+    if (failed.isPresent()) {
+      Reason reason = rootCause(failed.get().getReason(), lastFailure);
+      String message = Objects.requireNonNullElse(failed.get().getMessage(), "Job failed.");
+      if (lastFailure != null && lastFailure.message() != null) {
+        message = message + " Last failure: " + lastFailure.message();
+      }
+      return new Verdict(FineTuneRunStatus.FAILED, reason, message);
+    }
+    if (Boolean.TRUE.equals(job.getSpec() == null ? null : job.getSpec().getSuspend())) {
+      return new Verdict(
+          FineTuneRunStatus.PENDING, Reason.Queued, "The Job waits for admission by Kueue.");
+    }
+    Optional<Pod> current =
+        pods.stream().filter(p -> !isFinished(p)).max(Comparator.comparing(p -> created(p)));
+    if (current.isPresent()) {
+      Pod pod = current.get();
+      if ("Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+        return new Verdict(
+            FineTuneRunStatus.TRAINING,
+            Reason.Training,
+            "Pod " + pod.getMetadata().getName() + " is training.");
+      }
+      return pendingVerdict(pod, in);
+    }
+    return new Verdict(
+        FineTuneRunStatus.PENDING, Reason.Pending, "Waiting for a training pod to start.");
+  }
+
+  private static Verdict pendingVerdict(Pod pod, Observed in) {
+    for (ContainerStatus c : trainerStatuses(pod)) {
+      ContainerStateWaiting w = c.getState() == null ? null : c.getState().getWaiting();
+      if (w == null) {
+        continue;
+      }
+      if (IMAGE_PULL.contains(w.getReason())) {
+        return new Verdict(
+            FineTuneRunStatus.PENDING,
+            Reason.ImagePullFailed,
+            "Cannot pull " + c.getImage() + ": " + Objects.requireNonNullElse(w.getMessage(), ""));
+      }
+      if (CONFIG_ERROR.contains(w.getReason())) {
+        return new Verdict(
+            FineTuneRunStatus.PENDING,
+            Reason.ContainerConfigError,
+            Objects.requireNonNullElse(w.getMessage(), w.getReason()));
+      }
+    }
+    if (unschedulable(pod)
+        && Duration.between(created(pod), in.now()).compareTo(in.pendingDeadline()) >= 0) {
+      String scheduler = podCondition(pod, "PodScheduled").map(PodCondition::getMessage).orElse("");
+      return new Verdict(
+          FineTuneRunStatus.PENDING,
+          Reason.Unschedulable,
+          "Pod "
+              + pod.getMetadata().getName()
+              + " unschedulable for more than "
+              + in.pendingDeadline().toMinutes()
+              + "m: "
+              + scheduler);
+    }
+    return new Verdict(
+        FineTuneRunStatus.PENDING,
+        Reason.Pending,
+        "Pod " + pod.getMetadata().getName() + " is pending.");
+  }
+
+  /** Kubernetes says why the Job failed; the pods say what that meant for the trainer. */
+  static Reason rootCause(String jobReason, FailureStatus lastFailure) {
+    String podReason = lastFailure == null ? null : lastFailure.reason();
+    if ("DeadlineExceeded".equals(jobReason)) {
+      return Reason.DeadlineExceeded;
+    }
+    if ("PodFailurePolicy".equals(jobReason)
+        || Reason.InvalidConfiguration.name().equals(podReason)) {
+      return Reason.InvalidConfiguration;
+    }
+    if (Reason.OOMKilled.name().equals(podReason)) {
+      return Reason.OOMKilled;
+    }
+    if ("BackoffLimitExceeded".equals(jobReason)) {
+      return Reason.BackoffLimitExceeded;
+    }
+    return Reason.JobFailed;
+  }
+
+  private static Optional<Verdict> priorTerminal(FineTuneRunStatus prior) {
+    for (String type : List.of(Conditions.SUCCEEDED, Conditions.FAILED)) {
+      Optional<Condition> c = prior.condition(type).filter(Condition::isTrue);
+      if (c.isPresent()) {
+        String state =
+            type.equals(Conditions.SUCCEEDED)
+                ? FineTuneRunStatus.SUCCEEDED
+                : FineTuneRunStatus.FAILED;
+        return Optional.of(new Verdict(state, reasonOf(c.get().reason()), c.get().message()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Reason reasonOf(String name) {
+    try {
+      return Reason.valueOf(name);
+    } catch (RuntimeException e) {
+      return Reason.JobFailed;
+    }
+  }
+
+  static List<Condition> conditions(
+      FineTuneRunStatus prior, Verdict v, long generation, Instant now) {
+    String reason = v.reason().name();
+    String running;
+    String succeeded;
+    String failed;
+    switch (v.state()) {
+      case FineTuneRunStatus.TRAINING -> {
+        running = Condition.TRUE;
+        succeeded = Condition.UNKNOWN;
+        failed = Condition.FALSE;
+      }
+      case FineTuneRunStatus.SUCCEEDED -> {
+        running = Condition.FALSE;
+        succeeded = Condition.TRUE;
+        failed = Condition.FALSE;
+      }
+      case FineTuneRunStatus.FAILED -> {
+        running = Condition.FALSE;
+        succeeded = Condition.FALSE;
+        failed = Condition.TRUE;
+      }
+      default -> {
+        running = Condition.FALSE;
+        succeeded = Condition.UNKNOWN;
+        failed = Condition.FALSE;
+      }
+    }
+    List<Condition> c = prior.conditions();
+    c = Conditions.set(c, Conditions.RUNNING, running, reason, v.message(), generation, now);
+    c = Conditions.set(c, Conditions.SUCCEEDED, succeeded, reason, v.message(), generation, now);
+    c = Conditions.set(c, Conditions.FAILED, failed, reason, v.message(), generation, now);
+    return c;
+  }
+
+  private static Optional<JobCondition> jobCondition(Job job, String... types) {
+    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    for (String type : types) {
+      Optional<JobCondition> c =
+          job.getStatus().getConditions().stream()
+              .filter(jc -> type.equals(jc.getType()) && "True".equals(jc.getStatus()))
+              .findFirst();
+      if (c.isPresent()) {
+        return c;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<Pod> pendingPods(List<Pod> pods) {
+    return pods == null
+        ? List.of()
+        : pods.stream()
+            .filter(p -> p.getStatus() != null && "Pending".equals(p.getStatus().getPhase()))
+            .toList();
+  }
+
+  private static boolean unschedulable(Pod pod) {
+    return podCondition(pod, "PodScheduled")
+        .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()))
+        .isPresent();
+  }
+
+  private static boolean hasCondition(Pod pod, String type) {
+    return podCondition(pod, type).filter(c -> "True".equals(c.getStatus())).isPresent();
+  }
+
+  private static Optional<PodCondition> podCondition(Pod pod, String type) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private static boolean isFinished(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase)
+        || "Failed".equals(phase)
+        || pod.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  private static Instant created(Pod pod) {
+    String ts = pod.getMetadata().getCreationTimestamp();
+    return ts == null ? Instant.EPOCH : Instant.parse(ts);
+  }
+
+  private static List<ContainerStatus> trainerStatuses(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return List.of();
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(c -> TrainingJobDependent.CONTAINER.equals(c.getName()))
+        .toList();
+  }
+
+  private static List<ContainerStateTerminated> terminatedStates(ContainerStatus c) {
+    List<ContainerStateTerminated> out = new ArrayList<>(2);
+    if (c.getState() != null && c.getState().getTerminated() != null) {
+      out.add(c.getState().getTerminated());
+    }
+    if (c.getLastState() != null && c.getLastState().getTerminated() != null) {
+      out.add(c.getLastState().getTerminated());
+    }
+    return out;
+  }
+}

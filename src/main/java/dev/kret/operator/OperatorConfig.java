@@ -1,0 +1,41 @@
+package dev.kret.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** How the operator shapes training Jobs and judges their pods. */
+@ConfigMapping(prefix = "kret.operator")
+public interface OperatorConfig {
+  /** Image of kretctl that training Jobs (and predictors) run. */
+  @WithDefault("ghcr.io/kret-dev/kret:0.1.0")
+  String image();
+
+  /** Pull policy of that image. */
+  @WithDefault("IfNotPresent")
+  String imagePullPolicy();
+
+  /** How long a training pod may stay unschedulable before the run reports Unschedulable. */
+  @WithDefault("5m")
+  Duration pendingDeadline();
+
+  /** Failed training pods the Job retries (preempted or evicted pods do not count). */
+  @WithDefault("3")
+  int backoffLimit();
+
+  /** Wall-clock limit of a training Job, retries included. */
+  @WithDefault("72h")
+  Duration activeDeadline();
+
+  /** How long a finished Job and its pods are kept for inspection. */
+  @WithDefault("168h")
+  Duration ttlAfterFinished();
+
+  /** Time a trainer gets after SIGTERM to write its checkpoint. */
+  @WithDefault("120s")
+  Duration terminationGracePeriod();
+
+  /** Non-root user and group the trainer runs as (also the model volume's fsGroup). */
+  @WithDefault("1001")
+  long runAsUser();
+}

@@ -1,0 +1,205 @@
+package dev.kret.operator;
+
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.operator.PromotionDecision.Champion;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The predictor Deployment behind spec.promotion.serving. Not owned by any run: deleting a run
+ * never takes an endpoint down. Its annotations record what it serves, which makes the Deployment
+ * itself the champion's record.
+ */
+public final class PredictorDeployment {
+  public static final String MODEL_PATH = "kret.dev/model-path";
+  public static final String PREVIOUS_MODEL_PATH = "kret.dev/previous-model-path";
+  public static final String METRIC = "kret.dev/metric";
+  public static final String VALUE = "kret.dev/value";
+  public static final String FROM_RUN = "kret.dev/run";
+  public static final String CONTAINER = "predictor";
+  public static final int PORT = 8080;
+
+  private PredictorDeployment() {}
+
+  public static Champion champion(Deployment d) {
+    if (d == null || d.getMetadata().getAnnotations() == null) {
+      return null;
+    }
+    Map<String, String> a = d.getMetadata().getAnnotations();
+    Double value = null;
+    try {
+      value = a.get(VALUE) == null ? null : Double.valueOf(a.get(VALUE));
+    } catch (NumberFormatException e) {
+      // An unreadable record is treated as no record: the challenger wins.
+    }
+    return new Champion(a.get(FROM_RUN), a.get(MODEL_PATH), a.get(METRIC), value);
+  }
+
+  /**
+   * The Deployment serving its previous model again (for {@code kretctl rollback}); the model it
+   * served becomes the previous one, so a second rollback undoes the first. Empty when no previous
+   * model is recorded.
+   */
+  public static java.util.Optional<Deployment> rolledBack(Deployment current) {
+    Map<String, String> a = current.getMetadata().getAnnotations();
+    String previous = a == null ? null : a.get(PREVIOUS_MODEL_PATH);
+    if (previous == null) {
+      return java.util.Optional.empty();
+    }
+    Map<String, String> annotations = new HashMap<>(a);
+    annotations.put(MODEL_PATH, previous);
+    annotations.put(PREVIOUS_MODEL_PATH, a.get(MODEL_PATH));
+    // The metric on record belonged to the rolled-back model; without it any challenger may win.
+    annotations.remove(METRIC);
+    annotations.remove(VALUE);
+    annotations.remove(FROM_RUN);
+    Deployment d =
+        new DeploymentBuilder(current)
+            .editMetadata()
+            .withAnnotations(annotations)
+            .endMetadata()
+            .build();
+    var template = d.getSpec().getTemplate();
+    template.getMetadata().getAnnotations().put(MODEL_PATH, previous);
+    template.getSpec().getContainers().stream()
+        .filter(c -> CONTAINER.equals(c.getName()))
+        .forEach(c -> c.setArgs(java.util.List.of("serve", "--model", mountedPath(previous))));
+    return java.util.Optional.of(d);
+  }
+
+  /** The container's view of a model path reported relative to the model volume. */
+  public static String mountedPath(String modelPath) {
+    if (modelPath.startsWith(TrainingJobDependent.MODELS_DIR + "/")) {
+      return modelPath;
+    }
+    return TrainingJobDependent.MODELS_DIR + "/" + modelPath.replaceFirst("^/+", "");
+  }
+
+  public static Map<String, String> selector(String serving) {
+    return Map.of("app.kubernetes.io/name", serving, Labels.COMPONENT, "predictor");
+  }
+
+  /** The desired Deployment serving {@code modelPath}, based on the existing one if any. */
+  public static Deployment desired(
+      FineTuneRun run,
+      String serving,
+      String modelPath,
+      String metric,
+      Double value,
+      Deployment existing,
+      OperatorConfig config) {
+    String claim = FineTuneRunStatusBuilder.specOf(run).storage().claimName();
+    Map<String, String> annotations = new HashMap<>();
+    annotations.put(MODEL_PATH, modelPath);
+    annotations.put(METRIC, metric);
+    annotations.put(VALUE, String.valueOf(value));
+    annotations.put(FROM_RUN, run.getMetadata().getName());
+    Champion old = champion(existing);
+    if (old != null && old.modelPath() != null) {
+      annotations.put(PREVIOUS_MODEL_PATH, old.modelPath());
+    }
+    Map<String, String> labels = new HashMap<>(selector(serving));
+    labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
+    DeploymentBuilder b =
+        existing == null ? new DeploymentBuilder() : new DeploymentBuilder(existing);
+    return b.editOrNewMetadata()
+        .withName(serving)
+        .withNamespace(run.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .editOrNewSpec()
+        .withReplicas(
+            existing == null || existing.getSpec().getReplicas() == null
+                ? 1
+                : existing.getSpec().getReplicas())
+        .withNewSelector()
+        .withMatchLabels(selector(serving))
+        .endSelector()
+        // The old model serves until the new pod reports ready (model loaded).
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxUnavailable(new IntOrString(0))
+        .withMaxSurge(new IntOrString(1))
+        .endRollingUpdate()
+        .endStrategy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .addToAnnotations(MODEL_PATH, modelPath)
+        .endMetadata()
+        .withNewSpec()
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(config.runAsUser())
+        .withFsGroup(config.runAsUser())
+        .endSecurityContext()
+        .addNewContainer()
+        .withName(CONTAINER)
+        .withImage(config.image())
+        .withImagePullPolicy(config.imagePullPolicy())
+        .withArgs("serve", "--model", mountedPath(modelPath))
+        .addNewEnv()
+        .withName("QUARKUS_HTTP_HOST_ENABLED")
+        .withValue("true")
+        .endEnv()
+        .addNewEnv()
+        .withName("QUARKUS_HTTP_PORT")
+        .withValue(String.valueOf(PORT))
+        .endEnv()
+        .addNewEnv()
+        .withName("OPT_OUT_TRACKING")
+        .withValue("true")
+        .endEnv()
+        .addNewEnv()
+        .withName("DJL_OFFLINE")
+        .withValue("true")
+        .endEnv()
+        .addNewPort()
+        .withName("http")
+        .withContainerPort(PORT)
+        .endPort()
+        .withNewReadinessProbe()
+        .withNewHttpGet()
+        .withPath("/v2/health/ready")
+        .withPort(new IntOrString("http"))
+        .endHttpGet()
+        .withPeriodSeconds(5)
+        .endReadinessProbe()
+        .withNewLivenessProbe()
+        .withNewHttpGet()
+        .withPath("/v2/health/live")
+        .withPort(new IntOrString("http"))
+        .endHttpGet()
+        .withInitialDelaySeconds(30)
+        .withPeriodSeconds(10)
+        .endLivenessProbe()
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .endSecurityContext()
+        .addNewVolumeMount()
+        .withName("models")
+        .withMountPath(TrainingJobDependent.MODELS_DIR)
+        .withReadOnly(true)
+        .endVolumeMount()
+        .endContainer()
+        .addNewVolume()
+        .withName("models")
+        .withNewPersistentVolumeClaim()
+        .withClaimName(claim)
+        .withReadOnly(true)
+        .endPersistentVolumeClaim()
+        .endVolume()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.kret.operator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.api.v1alpha1.TrainingProgress;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Lenient reading of the progress ConfigMap: a malformed key is skipped, never fatal. */
+public final class ProgressKeys {
+  public static final String SUMMARY = TrainingProgress.SUMMARY_KEY;
+  private static final Pattern EPOCH_KEY = Pattern.compile("^epoch-(\\d{4,})\\.json$");
+  static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private ProgressKeys() {}
+
+  /** The epoch number of an epoch key, if it is one. */
+  public static Optional<Integer> epochOf(String key) {
+    Matcher m = EPOCH_KEY.matcher(key);
+    return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+  }
+
+  /** Parses an epoch key's value; empty when it is not valid JSON or lacks the epoch number. */
+  public static Optional<TrainingProgress.Epoch> parseEpoch(String json) {
+    try {
+      TrainingProgress.Epoch r = JSON.readValue(json, TrainingProgress.Epoch.class);
+      return r == null || r.epoch() == null ? Optional.empty() : Optional.of(r);
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Parses a summary; empty when it is not valid JSON or names no best epoch. */
+  public static Optional<TrainingProgress.Summary> parseSummary(String json) {
+    if (json == null || json.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      TrainingProgress.Summary s = JSON.readValue(json, TrainingProgress.Summary.class);
+      return s == null || s.bestEpoch() == null ? Optional.empty() : Optional.of(s);
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

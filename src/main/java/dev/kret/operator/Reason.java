@@ -1,0 +1,64 @@
+package dev.kret.operator;
+
+/** Every reason the operator writes into conditions and events; names are UpperCamelCase. */
+public enum Reason {
+  /** No training Job yet, or its pod is waiting for a node. */
+  Pending(false),
+  /** The Job is suspended until Kueue admits it. */
+  Queued(false),
+  /** A training pod runs. */
+  Training(false),
+  /** An epoch's metrics reached the status. */
+  EpochFinished(false),
+  /** The Job succeeded and the trainer reported a summary. */
+  Succeeded(false),
+  /** Training stopped early for lack of improvement and reported a summary. */
+  EarlyStopped(false),
+  /** The training pod cannot be scheduled past the pending deadline. */
+  Unschedulable(true),
+  /** The trainer image cannot be pulled. */
+  ImagePullFailed(true),
+  /** The pod cannot start, e.g. the hub token Secret or key is missing. */
+  ContainerConfigError(true),
+  /** The trainer was killed for exceeding its memory limit. */
+  OOMKilled(true),
+  /** The training pod was preempted or disrupted; the Job replaces it and training resumes. */
+  Preempted(true),
+  /** The kubelet evicted the training pod (node pressure). */
+  Evicted(true),
+  /** The trainer exited with a non-zero code. */
+  Error(true),
+  /** The trainer rejected the spec (exit code 3); retrying cannot help. */
+  InvalidConfiguration(true),
+  /** The operator rejected the spec before creating a Job. */
+  InvalidSpec(true),
+  /** The Job ran out of retries. */
+  BackoffLimitExceeded(true),
+  /** The Job ran past its active deadline. */
+  DeadlineExceeded(true),
+  /** The Job failed for a reason Kubernetes did not detail. */
+  JobFailed(true),
+  /** The Job succeeded but no summary arrived: not a success. */
+  NoMetricsReceived(true),
+  /** The best epoch now serves behind spec.promotion.serving. */
+  Promoted(false),
+  /** The best epoch did not reach spec.promotion.minimum. */
+  BelowThreshold(false),
+  /** The served model scores at least as well; it keeps serving. */
+  ChampionKept(false),
+  /** Policy Manual: the best epoch waits for kretctl promote. */
+  AwaitingManualPromotion(false),
+  /** Training did not succeed, so there is nothing to promote. */
+  NothingToPromote(false);
+
+  private final boolean warning;
+
+  Reason(boolean warning) {
+    this.warning = warning;
+  }
+
+  /** Event type: Warning for anything a user should look at. */
+  public String eventType() {
+    return warning ? "Warning" : "Normal";
+  }
+}

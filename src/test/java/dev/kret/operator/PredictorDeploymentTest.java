@@ -1,0 +1,52 @@
+package dev.kret.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.api.Test;
+
+class PredictorDeploymentTest {
+  static Deployment serving(String path, Deployment existing) {
+    return PredictorDeployment.desired(
+        Fixtures.run(1), "klue-re", path, "micro_f1", 65.0, existing, new TestConfig());
+  }
+
+  static String modelArg(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().get(2);
+  }
+
+  @Test
+  void servesTheModelFromTheVolumeWithReadinessAndNoDowntime() {
+    Deployment d = serving("ml/klue/epoch-2", null);
+    assertThat(modelArg(d)).isEqualTo("/models/ml/klue/epoch-2");
+    var c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+    assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isZero();
+    assertThat(d.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(PredictorDeployment.champion(d).value()).isEqualTo(65.0);
+  }
+
+  @Test
+  void acceptsAbsoluteModelPaths() {
+    assertThat(PredictorDeployment.mountedPath("/models/a/b")).isEqualTo("/models/a/b");
+  }
+
+  @Test
+  void recordsThePreviousModelAndRollsBackToIt() {
+    Deployment second = serving("ml/b/epoch-1", serving("ml/a/epoch-3", null));
+    assertThat(second.getMetadata().getAnnotations())
+        .containsEntry(PredictorDeployment.PREVIOUS_MODEL_PATH, "ml/a/epoch-3");
+    Deployment back = PredictorDeployment.rolledBack(second).orElseThrow();
+    assertThat(modelArg(back)).isEqualTo("/models/ml/a/epoch-3");
+    assertThat(back.getMetadata().getAnnotations())
+        .containsEntry(PredictorDeployment.MODEL_PATH, "ml/a/epoch-3")
+        .containsEntry(PredictorDeployment.PREVIOUS_MODEL_PATH, "ml/b/epoch-1")
+        .doesNotContainKey(PredictorDeployment.VALUE);
+  }
+
+  @Test
+  void noRollbackWithoutAPreviousModel() {
+    assertThat(PredictorDeployment.rolledBack(serving("ml/a/epoch-3", null))).isEmpty();
+  }
+}

@@ -1,0 +1,46 @@
+package dev.kret.operator;
+
+import java.time.Duration;
+
+/** OperatorConfig at its documented defaults, for pure tests. */
+final class TestConfig implements OperatorConfig {
+  @Override
+  public String image() {
+    return "ghcr.io/kret-dev/kret:0.1.0";
+  }
+
+  @Override
+  public String imagePullPolicy() {
+    return "IfNotPresent";
+  }
+
+  @Override
+  public Duration pendingDeadline() {
+    return Duration.ofMinutes(5);
+  }
+
+  @Override
+  public int backoffLimit() {
+    return 3;
+  }
+
+  @Override
+  public Duration activeDeadline() {
+    return Duration.ofHours(72);
+  }
+
+  @Override
+  public Duration ttlAfterFinished() {
+    return Duration.ofHours(168);
+  }
+
+  @Override
+  public Duration terminationGracePeriod() {
+    return Duration.ofSeconds(120);
+  }
+
+  @Override
+  public long runAsUser() {
+    return 1001;
+  }
+}
