@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.operator.OperatorCommand;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine.Command;
 
@@ -10,5 +11,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "kretctl 0.1.0",
     description = "Fine-tune and serve Korean relation-extraction models.",
-    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, BenchCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      EvalCommand.class,
+      PredictCommand.class,
+      BenchCommand.class,
+      OperatorCommand.class
+    })
 public class KretCtl {}

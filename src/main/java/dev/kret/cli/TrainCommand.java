@@ -5,11 +5,16 @@ import dev.kret.data.DatasetException;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubException;
 import dev.kret.model.Djl;
+import dev.kret.train.ClusterRun;
 import dev.kret.train.ConsoleSink;
 import dev.kret.train.FineTuner;
 import dev.kret.train.JsonlSink;
 import dev.kret.train.ProgressSink;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +43,34 @@ public class TrainCommand implements Callable<Integer> {
   Path local;
 
   @Option(
+      names = "--run",
+      paramLabel = "NAME",
+      description =
+          "Train the FineTuneRun NAME read from the cluster (the operator's Job does this):"
+              + " progress to <NAME>-progress, output under <models-dir>/<namespace>/<NAME>.")
+  String run;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      description = "Namespace of --run (default: $KRET_NAMESPACE, else default).")
+  String namespace;
+
+  @Option(
+      names = "--models-dir",
+      paramLabel = "DIR",
+      description = "Model volume root for --run (default: $KRET_MODELS_DIR, else /models).")
+  Path modelsDir;
+
+  @Option(
+      names = "--termination-log",
+      paramLabel = "FILE",
+      description =
+          "Where --run writes its summary for the pod status (default /dev/termination-log).")
+  Path terminationLog;
+
+  @Inject Instance<KubernetesClient> kubernetes;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "DIR",
       description = "Run directory (epochs, checkpoint, metrics.jsonl). Default: runs/<name>.")
@@ -55,11 +88,18 @@ public class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = command.commandLine().getErr();
+    if (run != null && local != null) {
+      err.println("error: --run and --local are exclusive: --run reads the spec from the cluster");
+      return ExitCodes.USAGE;
+    }
     try {
-      FineTuneRun run = local != null ? RunFiles.read(local) : RunFiles.readDefault();
+      if (run != null) {
+        return clusterRun();
+      }
+      FineTuneRun resource = local != null ? RunFiles.read(local) : RunFiles.readDefault();
       String name =
-          run.getMetadata() != null && run.getMetadata().getName() != null
-              ? run.getMetadata().getName()
+          resource.getMetadata() != null && resource.getMetadata().getName() != null
+              ? resource.getMetadata().getName()
               : "run";
       Path out = output != null ? output : Path.of("runs", name);
       Djl.offline();
@@ -68,12 +108,15 @@ public class TrainCommand implements Callable<Integer> {
       sinks.add(new JsonlSink(out.resolve("metrics.jsonl")));
       FineTuner tuner =
           new FineTuner(
-              run.getSpec(),
+              resource.getSpec(),
               new FineTuner.Options(name, out, !device.equals("cpu"), Hub.fromEnvironment()),
               sinks);
       tuner.run();
       return ExitCodes.OK;
-    } catch (RunFiles.InvalidSpecException | DatasetException | FineTuner.InvalidRunException e) {
+    } catch (RunFiles.InvalidSpecException
+        | DatasetException
+        | FineTuner.InvalidRunException
+        | ClusterRun.InvalidRunResource e) {
       err.println("error: " + e.getMessage());
       trace(err, e);
       return ExitCodes.INVALID_CONFIG;
@@ -86,6 +129,24 @@ public class TrainCommand implements Callable<Integer> {
       trace(err, e);
       return ExitCodes.FAILED;
     }
+  }
+
+  private int clusterRun() throws java.io.IOException {
+    String ns = namespace != null ? namespace : env("KRET_NAMESPACE", "default");
+    Path root = modelsDir != null ? modelsDir : Path.of(env("KRET_MODELS_DIR", "/models"));
+    Path term = terminationLog;
+    if (term == null && Files.isWritable(Path.of("/dev/termination-log"))) {
+      term = Path.of("/dev/termination-log");
+    }
+    Djl.offline();
+    new ClusterRun(kubernetes.get(), ns, run, root, term, System.err)
+        .run(!device.equals("cpu"), System.console() != null);
+    return ExitCodes.OK;
+  }
+
+  private static String env(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : v;
   }
 
   private void trace(PrintWriter err, Exception e) {

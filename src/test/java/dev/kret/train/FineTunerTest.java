@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
-import dev.kret.data.KlueReDataset;
-import dev.kret.data.LoadOptions;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;
 import java.io.IOException;
@@ -22,25 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FineTunerTest {
 
-  @TempDir static Path data;
   static Path train;
   static Path valid;
 
   @BeforeAll
   static void smallData() throws IOException {
-    train = data.resolve("train.json");
-    valid = data.resolve("validation.json");
-    ObjectMapper json = new ObjectMapper();
-    json.writeValue(
-        train.toFile(),
-        KlueReDataset.load("builtin:klue-re-sample", LoadOptions.defaults())
-            .examples()
-            .subList(0, 256));
-    json.writeValue(
-        valid.toFile(),
-        KlueReDataset.load("builtin:klue-re-sample/validation", LoadOptions.defaults())
-            .examples()
-            .subList(0, 96));
+    FineTuneRunTestData.ensure();
+    train = FineTuneRunTestData.train;
+    valid = FineTuneRunTestData.valid;
   }
 
   static FineTuneRunSpec spec(String training) throws IOException {

@@ -1,0 +1,98 @@
+package dev.kret.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.SpecValidation;
+import dev.kret.hub.Hub;
+import dev.kret.operator.ProgressWriter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The trainer inside the operator's Job ({@code kretctl train --run NAME}): reads the FineTuneRun
+ * from the API server, trains into {@code <volume>/<namespace>/<run>/} (resuming from its
+ * checkpoint when the pod was replaced), reports every epoch to the progress ConfigMap and ends
+ * with the summary in the ConfigMap and the termination message. See k8s/README.md for the
+ * contract.
+ */
+public final class ClusterRun {
+
+  /** The run could not start because the resource or its spec is unusable (exit code 3). */
+  public static final class InvalidRunResource extends RuntimeException {
+    public InvalidRunResource(String message) {
+      super(message);
+    }
+  }
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String run;
+  private final Path volumeRoot;
+  private final Path terminationLog;
+  private final PrintStream log;
+
+  public ClusterRun(
+      KubernetesClient client,
+      String namespace,
+      String run,
+      Path volumeRoot,
+      Path terminationLog,
+      PrintStream log) {
+    this.client = client;
+    this.namespace = namespace;
+    this.run = run;
+    this.volumeRoot = volumeRoot;
+    this.terminationLog = terminationLog;
+    this.log = log;
+  }
+
+  public Path outputDir() {
+    return volumeRoot.resolve(namespace).resolve(run);
+  }
+
+  public RunSummary run(boolean wantGpu, boolean interactive) throws IOException {
+    FineTuneRun resource =
+        client.resources(FineTuneRun.class).inNamespace(namespace).withName(run).get();
+    if (resource == null) {
+      throw new InvalidRunResource(
+          "finetunerun " + namespace + "/" + run + " not found (is KRET_NAMESPACE right?)");
+    }
+    if (resource.getSpec() == null) {
+      throw new InvalidRunResource("finetunerun " + namespace + "/" + run + " has no spec");
+    }
+    List<String> errors = SpecValidation.errors(resource.getSpec());
+    if (!errors.isEmpty()) {
+      throw new InvalidRunResource(namespace + "/" + run + ": " + String.join("; ", errors));
+    }
+    Path out = outputDir();
+    Files.createDirectories(out);
+    ConfigMapSink progress =
+        new ConfigMapSink(new ProgressWriter(client, namespace, run), volumeRoot, log);
+    FineTuner tuner =
+        new FineTuner(
+            resource.getSpec(),
+            new FineTuner.Options(run, out, wantGpu, Hub.fromEnvironment()),
+            List.of(
+                new ConsoleSink(log, interactive),
+                new JsonlSink(out.resolve("metrics.jsonl")),
+                progress));
+    RunSummary summary = tuner.run();
+    writeTerminationMessage(progress.toProgress(summary));
+    return summary;
+  }
+
+  private void writeTerminationMessage(Object summary) {
+    if (terminationLog == null) {
+      return;
+    }
+    try {
+      Files.writeString(terminationLog, new ObjectMapper().writeValueAsString(summary));
+    } catch (IOException e) {
+      log.println("warning: cannot write termination message " + terminationLog + ": " + e);
+    }
+  }
+}
