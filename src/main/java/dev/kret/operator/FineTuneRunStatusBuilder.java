@@ -95,11 +95,32 @@ public final class FineTuneRunStatusBuilder {
    * the pending deadline, and no event marks that moment.
    */
   public static Optional<Duration> recheckAfter(Observed in) {
-    return pendingPods(in.pods()).stream()
-        .filter(FineTuneRunStatusBuilder::unschedulable)
-        .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
-        .filter(d -> !d.isNegative() && !d.isZero())
-        .min(Comparator.naturalOrder());
+    Optional<Duration> pending =
+        pendingPods(in.pods()).stream()
+            .filter(FineTuneRunStatusBuilder::unschedulable)
+            .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
+            .filter(d -> !d.isNegative() && !d.isZero())
+            .min(Comparator.naturalOrder());
+    Optional<Duration> summary =
+        in.job() != null && jobCondition(in.job(), "Complete", "SuccessCriteriaMet").isPresent()
+            ? summaryGraceLeft(in)
+            : Optional.empty();
+    return pending.isEmpty()
+        ? summary
+        : summary.map(s -> s.compareTo(pending.get()) < 0 ? s : pending.get()).or(() -> pending);
+  }
+
+  /** Time left to wait for a summary after the Job's completion; empty once it is over. */
+  static Optional<Duration> summaryGraceLeft(Observed in) {
+    if (in.summaryGrace() == null || in.summaryGrace().isZero() || in.job().getStatus() == null) {
+      return Optional.empty();
+    }
+    String completed = in.job().getStatus().getCompletionTime();
+    if (completed == null) {
+      return Optional.empty();
+    }
+    Duration left = in.summaryGrace().minus(Duration.between(Instant.parse(completed), in.now()));
+    return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   static FineTuneRunSpec specOf(FineTuneRun run) {
@@ -263,6 +284,12 @@ public final class FineTuneRunStatusBuilder {
     }
     Optional<JobCondition> complete = jobCondition(job, "Complete", "SuccessCriteriaMet");
     if (complete.isPresent()) {
+      if (summary.isEmpty() && summaryGraceLeft(in).isPresent()) {
+        return new Verdict(
+            FineTuneRunStatus.TRAINING,
+            Reason.AwaitingSummary,
+            "The training Job completed; waiting for summary.json.");
+      }
       if (summary.isEmpty()) {
         return new Verdict(
             FineTuneRunStatus.FAILED,
