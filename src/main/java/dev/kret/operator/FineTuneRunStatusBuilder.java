@@ -8,6 +8,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
+import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
 import dev.kret.api.v1alpha1.TrainingStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -32,7 +33,7 @@ import java.util.TreeMap;
 /** The status of a run as a pure function of what was observed; no Kubernetes calls. */
 public final class FineTuneRunStatusBuilder {
   /** Exit code by which the trainer says its configuration is invalid; the Job fails at once. */
-  public static final int EXIT_INVALID_CONFIGURATION = 3;
+  public static final int EXIT_INVALID_CONFIGURATION = TrainingProgress.EXIT_INVALID_CONFIGURATION;
 
   private static final Set<String> IMAGE_PULL =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
