@@ -79,7 +79,8 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
             List.copyOf(context.getSecondaryResources(Pod.class)),
             SpecValidator.problems(run.getSpec()),
             Instant.now(clock),
-            config.pendingDeadline());
+            config.pendingDeadline(),
+            config.summaryGrace());
     FineTuneRunStatus prior = run.getStatus();
     FineTuneRunStatus next = FineTuneRunStatusBuilder.build(observed);
     if (Promoter.due(run, next)) {

@@ -8,6 +8,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
+import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
 import dev.kret.api.v1alpha1.TrainingStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -32,7 +33,7 @@ import java.util.TreeMap;
 /** The status of a run as a pure function of what was observed; no Kubernetes calls. */
 public final class FineTuneRunStatusBuilder {
   /** Exit code by which the trainer says its configuration is invalid; the Job fails at once. */
-  public static final int EXIT_INVALID_CONFIGURATION = 3;
+  public static final int EXIT_INVALID_CONFIGURATION = TrainingProgress.EXIT_INVALID_CONFIGURATION;
 
   private static final Set<String> IMAGE_PULL =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
@@ -95,11 +96,32 @@ public final class FineTuneRunStatusBuilder {
    * the pending deadline, and no event marks that moment.
    */
   public static Optional<Duration> recheckAfter(Observed in) {
-    return pendingPods(in.pods()).stream()
-        .filter(FineTuneRunStatusBuilder::unschedulable)
-        .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
-        .filter(d -> !d.isNegative() && !d.isZero())
-        .min(Comparator.naturalOrder());
+    Optional<Duration> pending =
+        pendingPods(in.pods()).stream()
+            .filter(FineTuneRunStatusBuilder::unschedulable)
+            .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
+            .filter(d -> !d.isNegative() && !d.isZero())
+            .min(Comparator.naturalOrder());
+    Optional<Duration> summary =
+        in.job() != null && jobCondition(in.job(), "Complete", "SuccessCriteriaMet").isPresent()
+            ? summaryGraceLeft(in)
+            : Optional.empty();
+    return pending.isEmpty()
+        ? summary
+        : summary.map(s -> s.compareTo(pending.get()) < 0 ? s : pending.get()).or(() -> pending);
+  }
+
+  /** Time left to wait for a summary after the Job's completion; empty once it is over. */
+  static Optional<Duration> summaryGraceLeft(Observed in) {
+    if (in.summaryGrace() == null || in.summaryGrace().isZero() || in.job().getStatus() == null) {
+      return Optional.empty();
+    }
+    String completed = in.job().getStatus().getCompletionTime();
+    if (completed == null) {
+      return Optional.empty();
+    }
+    Duration left = in.summaryGrace().minus(Duration.between(Instant.parse(completed), in.now()));
+    return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
   }
 
   static FineTuneRunSpec specOf(FineTuneRun run) {
@@ -263,6 +285,12 @@ public final class FineTuneRunStatusBuilder {
     }
     Optional<JobCondition> complete = jobCondition(job, "Complete", "SuccessCriteriaMet");
     if (complete.isPresent()) {
+      if (summary.isEmpty() && summaryGraceLeft(in).isPresent()) {
+        return new Verdict(
+            FineTuneRunStatus.TRAINING,
+            Reason.AwaitingSummary,
+            "The training Job completed; waiting for summary.json.");
+      }
       if (summary.isEmpty()) {
         return new Verdict(
             FineTuneRunStatus.FAILED,

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param job the training Job, or null
  * @param pods the training pods still present
  * @param specProblems reasons the operator refuses the spec; empty when valid
+ * @param summaryGrace how long after the Job's completion a missing summary is waited for
  */
 public record Observed(
     FineTuneRun run,
@@ -24,4 +25,18 @@ public record Observed(
     List<Pod> pods,
     List<String> specProblems,
     Instant now,
-    Duration pendingDeadline) {}
+    Duration pendingDeadline,
+    Duration summaryGrace) {
+
+  /** Without a summary grace: a completed Job without summary fails at once. */
+  public Observed(
+      FineTuneRun run,
+      Map<String, String> progress,
+      Job job,
+      List<Pod> pods,
+      List<String> specProblems,
+      Instant now,
+      Duration pendingDeadline) {
+    this(run, progress, job, pods, specProblems, now, pendingDeadline, Duration.ZERO);
+  }
+}

@@ -19,6 +19,13 @@ public interface OperatorConfig {
   @WithDefault("5m")
   Duration pendingDeadline();
 
+  /**
+   * How long after a Job completes a missing summary.json is waited for (the ConfigMap and Job
+   * informers deliver independently) before the run fails with NoMetricsReceived.
+   */
+  @WithDefault("30s")
+  Duration summaryGrace();
+
   /** Failed training pods the Job retries (preempted or evicted pods do not count). */
   @WithDefault("3")
   int backoffLimit();

@@ -10,6 +10,8 @@ public enum Reason {
   Training(false),
   /** An epoch's metrics reached the status. */
   EpochFinished(false),
+  /** The Job completed; its summary has not arrived yet (within kret.operator.summary-grace). */
+  AwaitingSummary(false),
   /** The Job succeeded and the trainer reported a summary. */
   Succeeded(false),
   /** Training stopped early for lack of improvement and reported a summary. */

@@ -146,9 +146,14 @@ class FineTuneRunOperatorTest {
   }
 
   void finishJob(String run, String type, String reason) {
+    finishJob(run, type, reason, null);
+  }
+
+  void finishJob(String run, String type, String reason, String completionTime) {
     Job job = job(run);
     job.setStatus(
         new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
+            .withCompletionTime(completionTime)
             .withConditions(
                 new JobConditionBuilder()
                     .withType(type)
@@ -268,6 +273,18 @@ class FineTuneRunOperatorTest {
     finishJob("nometrics", "Complete", null);
     FineTuneRunStatus s = statusOf("nometrics", condition("Failed", "True", "NoMetricsReceived"));
     assertThat(s.state()).isEqualTo("Failed");
+  }
+
+  @Test
+  void summaryArrivingJustAfterTheJobCompletesStillSucceeds() {
+    applyExample("late");
+    finishJob("late", "Complete", null, java.time.Instant.now().toString());
+    statusOf("late", s -> "AwaitingSummary".equals(s.reason()));
+    new ProgressWriter(client, ns, "late")
+        .summary(new TrainingProgress.Summary(1, "micro_f1", 50.0, "p/1", 1, false, null));
+    statusOf("late", condition("Succeeded", "True", "Succeeded"));
+    assertThat(client.v1().events().inNamespace(ns).list().getItems())
+        .noneMatch(e -> "NoMetricsReceived".equals(e.getReason()));
   }
 
   @Test

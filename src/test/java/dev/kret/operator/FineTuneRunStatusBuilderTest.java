@@ -159,6 +159,31 @@ class FineTuneRunStatusBuilderTest {
   }
 
   @Test
+  void waitsBrieflyForASummaryThatIsStillOnItsWay() {
+    var job = jobWithCondition("Complete", null, null);
+    job.getStatus().setCompletionTime(NOW.minusSeconds(10).toString());
+    Observed in =
+        new Observed(
+            run(1), progress(), job, List.of(), List.of(), NOW, DEADLINE, Duration.ofSeconds(30));
+    FineTuneRunStatus s = FineTuneRunStatusBuilder.build(in);
+    assertThat(s.reason()).isEqualTo("AwaitingSummary");
+    assertThat(cond(s, "Failed")).isEqualTo("False/AwaitingSummary");
+    assertThat(FineTuneRunStatusBuilder.recheckAfter(in)).contains(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void noMetricsReceivedOnceTheSummaryGraceIsOver() {
+    var job = jobWithCondition("Complete", null, null);
+    job.getStatus().setCompletionTime(NOW.minusSeconds(31).toString());
+    Observed in =
+        new Observed(
+            run(1), progress(), job, List.of(), List.of(), NOW, DEADLINE, Duration.ofSeconds(30));
+    assertThat(cond(FineTuneRunStatusBuilder.build(in), "Failed"))
+        .isEqualTo("True/NoMetricsReceived");
+    assertThat(FineTuneRunStatusBuilder.recheckAfter(in)).isEmpty();
+  }
+
+  @Test
   void takesTheSummaryFromTheTerminationMessageWhenTheConfigMapLacksIt() {
     Pod done =
         terminatedPod(

@@ -26,6 +26,7 @@ class OperatorConfigTest {
                 .map(m -> m.getName() + "=" + parse(m)))
         .containsExactlyInAnyOrder(
             "pendingDeadline=PT5M",
+            "summaryGrace=PT30S",
             "activeDeadline=PT72H",
             "ttlAfterFinished=PT168H",
             "terminationGracePeriod=PT2M");

@@ -20,6 +20,11 @@ final class TestConfig implements OperatorConfig {
   }
 
   @Override
+  public Duration summaryGrace() {
+    return Duration.ofSeconds(30);
+  }
+
+  @Override
   public int backoffLimit() {
     return 3;
   }

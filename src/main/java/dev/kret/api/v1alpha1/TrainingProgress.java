@@ -13,6 +13,12 @@ import java.util.Locale;
 public final class TrainingProgress {
   public static final String SUMMARY_KEY = "summary.json";
 
+  /**
+   * Exit code by which {@code kretctl train --run} says the run's configuration is invalid; the
+   * Job's podFailurePolicy fails the Job at once instead of retrying.
+   */
+  public static final int EXIT_INVALID_CONFIGURATION = 3;
+
   private TrainingProgress() {}
 
   public static String configMapName(String run) {
