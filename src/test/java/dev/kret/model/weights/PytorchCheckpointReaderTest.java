@@ -111,7 +111,7 @@ class PytorchCheckpointReaderTest {
         new Pickles()
             .beginStateDict()
             .tensor(
-                "roberta.embeddings.position_ids",
+                "classifier.int_weight",
                 "LongStorage",
                 "0",
                 2,
@@ -122,8 +122,27 @@ class PytorchCheckpointReaderTest {
     Path file = Pickles.checkpoint(tmp.resolve("m.bin"), "archive", pkl, Map.of("0", new byte[16]));
 
     assertThatThrownBy(() -> PytorchCheckpointReader.read(file))
-        .hasMessageContaining("roberta.embeddings.position_ids")
+        .hasMessageContaining("classifier.int_weight")
         .hasMessageContaining("LongStorage");
+  }
+
+  @Test
+  void skipsIntegerPositionIdsBufferOfOlderCheckpoints() throws IOException {
+    byte[] pkl =
+        new Pickles()
+            .beginStateDict()
+            .tensor(
+                "roberta.embeddings.position_ids",
+                "LongStorage",
+                "0",
+                2,
+                0,
+                new long[] {1, 2},
+                new long[] {2, 1})
+            .endStateDict();
+    Path file = Pickles.checkpoint(tmp.resolve("m.bin"), "archive", pkl, Map.of("0", new byte[16]));
+
+    assertThat(PytorchCheckpointReader.read(file)).isEmpty();
   }
 
   @Test

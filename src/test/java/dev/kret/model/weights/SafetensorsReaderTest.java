@@ -88,14 +88,26 @@ class SafetensorsReaderTest {
     Path file =
         handWritten(
             tmp.resolve("ids.safetensors"),
-            "{\"roberta.embeddings.position_ids\":"
+            "{\"classifier.int_weight\":"
                 + "{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[0,16]}}",
             new byte[16]);
 
     assertThatThrownBy(() -> SafetensorsReader.read(file))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("roberta.embeddings.position_ids")
+        .hasMessageContaining("classifier.int_weight")
         .hasMessageContaining("I64");
+  }
+
+  @Test
+  void skipsIntegerPositionIdsBufferOfOlderCheckpoints() throws IOException {
+    Path file =
+        handWritten(
+            tmp.resolve("old.safetensors"),
+            "{\"roberta.embeddings.position_ids\":"
+                + "{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[0,16]}}",
+            new byte[16]);
+
+    assertThat(SafetensorsReader.read(file)).isEmpty();
   }
 
   @Test
