@@ -76,4 +76,45 @@ class TrainStepTest {
       assertThat(last).isLessThan(first * 0.5f);
     }
   }
+
+  @Test
+  void accumulatingTwoHalfBatchesGivesTheFullBatchGradient() {
+    RobertaConfig cfg = RobertaConfig.small(300, 16, 1, 2, 32, Labels.RELATIONS).withDropout(0);
+    long[] ids = new long[4 * 6];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = 5 + (i * 13) % 290;
+    }
+    long[] labels = {3, 0, 7, 1};
+    double[] norms = new double[2];
+    for (int variant = 0; variant < 2; variant++) {
+      try (RelationModel model = RelationModel.random(cfg, Device.cpu(), 9);
+          AdamW opt = new AdamW(model, 0.0);
+          NDManager m = model.manager().newSubManager()) {
+        if (variant == 0) {
+          TrainStep.forwardBackward(model, m, batch(m, ids, 0, 4), labels, 1.0);
+        } else {
+          TrainStep.forwardBackward(
+              model, m, batch(m, ids, 0, 2), new long[] {labels[0], labels[1]}, 0.5);
+          TrainStep.forwardBackward(
+              model, m, batch(m, ids, 2, 4), new long[] {labels[2], labels[3]}, 0.5);
+        }
+        norms[variant] = opt.gradNorm(m);
+      }
+    }
+    assertThat(norms[1]).isCloseTo(norms[0], org.assertj.core.api.Assertions.within(1e-5));
+  }
+
+  private static BatchArrays batch(NDManager m, long[] ids, int from, int to) {
+    int n = to - from;
+    long[] part = java.util.Arrays.copyOfRange(ids, from * 6, to * 6);
+    long[] subj = new long[n];
+    long[] obj = new long[n];
+    java.util.Arrays.fill(subj, 1);
+    java.util.Arrays.fill(obj, 4);
+    return new BatchArrays(
+        m.create(part, new Shape(n, 6)),
+        m.ones(new Shape(n, 6), DataType.INT64),
+        m.create(subj),
+        m.create(obj));
+  }
 }
