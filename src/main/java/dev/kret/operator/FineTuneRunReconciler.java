@@ -2,6 +2,7 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.SpecValidation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -77,7 +78,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
             context.getSecondaryResource(ConfigMap.class).map(ConfigMap::getData).orElse(null),
             context.getSecondaryResource(Job.class).orElse(null),
             List.copyOf(context.getSecondaryResources(Pod.class)),
-            SpecValidator.problems(run.getSpec()),
+            SpecValidation.errors(run.getSpec()),
             Instant.now(clock),
             config.pendingDeadline(),
             config.summaryGrace());

@@ -2,6 +2,7 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.SpecValidation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
@@ -21,7 +22,7 @@ public class TrainingJobPrecondition
     if (dependent.getSecondaryResource(run, ctx).isPresent()) {
       return true;
     }
-    return SpecValidator.problems(run.getSpec()).isEmpty() && !finished(run);
+    return SpecValidation.errors(run.getSpec()).isEmpty() && !finished(run);
   }
 
   static boolean finished(FineTuneRun run) {

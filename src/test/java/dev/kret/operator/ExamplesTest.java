@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.SpecValidation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class ExamplesTest {
     FineTuneRun run = STRICT.readValue(file.toFile(), FineTuneRun.class);
     run.getMetadata().setNamespace("ml");
     assertThat(run.getSpec()).isNotNull();
-    assertThat(SpecValidator.problems(run.getSpec())).isEmpty();
+    assertThat(SpecValidation.errors(run.getSpec())).isEmpty();
     assertThat(TrainingJobDependent.desired(run, new TestConfig()).getMetadata().getName())
         .isEqualTo(run.getMetadata().getName() + "-train");
   }

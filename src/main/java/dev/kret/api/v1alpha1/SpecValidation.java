@@ -19,7 +19,8 @@ public final class SpecValidation {
 
   /** Errors of a spec after defaults; empty when it can run. */
   public static List<String> errors(FineTuneRunSpec raw) {
-    FineTuneRunSpec s = raw.withDefaults();
+    FineTuneRunSpec s =
+        (raw == null ? new FineTuneRunSpec(null, null, null, null, null) : raw).withDefaults();
     List<String> e = new ArrayList<>();
     TrainingSpec t = s.training();
     min(e, "spec.training.epochs", t.epochs(), 1);
@@ -59,12 +60,38 @@ public final class SpecValidation {
       }
     } else if (m.name() == null && m.uri() == null) {
       e.add("spec.model: name or uri is required unless init is random");
+    } else if (m.name() != null && m.uri() != null) {
+      e.add("spec.model: set name or uri, not both");
     }
     if (s.dataset().train().isBlank()) {
       e.add("spec.dataset.train: must not be empty");
     }
     if (s.dataset().validation().isBlank()) {
       e.add("spec.dataset.validation: must not be empty");
+    }
+    if (s.resources().gpus() < 0) {
+      e.add("spec.resources.gpus: must be >= 0, got " + s.resources().gpus());
+    }
+    if (s.storage().claimName().isBlank()) {
+      e.add("spec.storage.claimName: must not be empty");
+    }
+    if (s.secrets() != null && s.secrets().hubToken() != null) {
+      SecretKeyRef token = s.secrets().hubToken();
+      if (token.name() == null
+          || token.name().isBlank()
+          || token.key() == null
+          || token.key().isBlank()) {
+        e.add("spec.secrets.hubToken: needs name and key");
+      }
+    }
+    PromotionSpec p = s.promotion();
+    if (p != null) {
+      if (p.serving() == null || p.serving().isBlank()) {
+        e.add("spec.promotion.serving: names the endpoint and is required with promotion");
+      }
+      if (p.minimum() != null && p.minimum().value() == null) {
+        e.add("spec.promotion.minimum.value: is required with minimum");
+      }
     }
     return e;
   }
