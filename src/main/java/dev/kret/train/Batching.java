@@ -15,6 +15,23 @@ public final class Batching {
 
   private Batching() {}
 
+  /** Uniformly random batches (the last one may be short). Deterministic in rng. */
+  public static List<int[]> random(int size, int batchSize, Random rng) {
+    List<Integer> order = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, rng);
+    List<int[]> batches = new ArrayList<>();
+    for (int b = 0; b < size; b += batchSize) {
+      batches.add(
+          order.subList(b, Math.min(size, b + batchSize)).stream()
+              .mapToInt(Integer::intValue)
+              .toArray());
+    }
+    return batches;
+  }
+
   /**
    * Shuffles, sorts each mega-batch of {@code 50 × batchSize} examples by length, cuts batches, and
    * shuffles the batch order, as the Hugging Face LengthGroupedSampler does. Deterministic in rng.

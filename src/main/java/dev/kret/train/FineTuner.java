@@ -133,8 +133,11 @@ public final class FineTuner {
         for (int epoch = firstEpoch; epoch <= t.epochs() && !stopped; epoch++) {
           long started = System.nanoTime();
           engine.setRandomSeed((int) (t.seed() * 1_000_003L + epoch));
+          java.util.Random shuffle = new java.util.Random(t.seed() * 31 + epoch);
           List<int[]> batches =
-              Batching.lengthGrouped(trainEnc, micro, new java.util.Random(t.seed() * 31 + epoch));
+              t.groupByLength()
+                  ? Batching.lengthGrouped(trainEnc, micro, shuffle)
+                  : Batching.random(trainEnc.size(), micro, shuffle);
           double lossSum = 0;
           int lossCount = 0;
           int seen = 0;

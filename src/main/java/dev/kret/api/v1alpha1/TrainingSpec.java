@@ -48,10 +48,15 @@ public record TrainingSpec(
             "Dropout of hidden states and attention; unset takes the model's config.")
         @Min(0)
         @Max(1)
-        Double dropout) {
+        Double dropout,
+    @JsonPropertyDescription(
+            "Batch examples of similar length together (Hugging Face group_by_length): less"
+                + " padding, faster epochs; false draws batches uniformly at random.")
+        @Default("true")
+        Boolean groupByLength) {
 
   static TrainingSpec defaults() {
-    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null);
+    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public TrainingSpec withDefaults() {
@@ -65,6 +70,7 @@ public record TrainingSpec(
         Objects.requireNonNullElse(seed, 42L),
         Objects.requireNonNullElse(earlyStoppingPatience, 3),
         Objects.requireNonNullElse(gradientAccumulationSteps, 1),
-        dropout);
+        dropout,
+        Objects.requireNonNullElse(groupByLength, true));
   }
 }
