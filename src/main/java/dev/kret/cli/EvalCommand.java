@@ -39,6 +39,11 @@ public class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
+  @Option(
+      names = "--per-class",
+      description = "Also print precision, recall, F1 and support per label (text output).")
+  boolean perClass;
+
   @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass.")
   int batchSize;
 
@@ -61,13 +66,12 @@ public class EvalCommand implements Callable<Integer> {
         RelationClassifier clf = new RelationClassifier(opened);
         float[][] logp = clf.logProbabilities(ds.examples(), batchSize);
         int[] labels = ds.labelIds();
-        double loss = 0;
-        for (int i = 0; i < labels.length; i++) {
-          loss -= logp[i][labels[i]];
-        }
         EvalReport r =
             ReMetrics.evaluate(
-                labels, RelationClassifier.exp(logp), loss / labels.length, clf.labels());
+                labels,
+                RelationClassifier.exp(logp),
+                RelationClassifier.meanNll(logp, labels),
+                clf.labels());
         if (json) {
           ObjectNode n = new ObjectMapper().createObjectNode();
           n.put("examples", r.examples());
@@ -87,6 +91,26 @@ public class EvalCommand implements Callable<Integer> {
           out.printf(Locale.ROOT, "eval_loss  %.4f%n", r.evalLoss());
           if (ds.skipped() > 0) {
             out.printf(Locale.ROOT, "skipped    %d invalid rows%n", ds.skipped());
+          }
+          if (perClass) {
+            out.printf(
+                Locale.ROOT,
+                "%n%-38s %9s %9s %9s %8s%n",
+                "label",
+                "precision",
+                "recall",
+                "f1",
+                "support");
+            for (var c : r.perClass()) {
+              out.printf(
+                  Locale.ROOT,
+                  "%-38s %9.4f %9.4f %9.4f %8d%n",
+                  c.label(),
+                  c.precision(),
+                  c.recall(),
+                  c.f1(),
+                  c.support());
+            }
           }
         }
         out.flush();

@@ -99,6 +99,15 @@ public final class RelationClassifier {
     }
   }
 
+  /** Mean negative log-likelihood of the gold labels: the eval loss. */
+  public static double meanNll(float[][] logProbs, int[] labels) {
+    double s = 0;
+    for (int i = 0; i < labels.length; i++) {
+      s -= logProbs[i][labels[i]];
+    }
+    return s / Math.max(1, labels.length);
+  }
+
   /** exp of each entry, for probabilities from log-probabilities. */
   public static float[][] exp(float[][] logProbs) {
     float[][] p = new float[logProbs.length][];

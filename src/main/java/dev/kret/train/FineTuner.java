@@ -191,7 +191,7 @@ public final class FineTuner {
               ReMetrics.evaluate(
                   validLabels,
                   RelationClassifier.exp(logp),
-                  nll(logp, validLabels),
+                  RelationClassifier.meanNll(logp, validLabels),
                   Labels.RELATIONS);
 
           Path epochDir = out.resolve(String.format("epoch-%d", epoch));
@@ -270,14 +270,6 @@ public final class FineTuner {
     return TrainStep.forwardBackward(model, m, BatchArrays.of(m, batch), y, share);
   }
 
-  static double nll(float[][] logp, int[] labels) {
-    double s = 0;
-    for (int i = 0; i < labels.length; i++) {
-      s -= logp[i][labels[i]];
-    }
-    return s / Math.max(1, labels.length);
-  }
-
   private static List<Encoded> encodeAll(RelationEncoder encoder, KlueReDataset data) {
     List<Encoded> out = new ArrayList<>(data.size());
     for (int i = 0; i < data.size(); i++) {
@@ -314,6 +306,7 @@ public final class FineTuner {
     n.put("epoch", rec.epoch());
     n.set("metrics", JSON.valueToTree(rec));
     n.set("perClass", JSON.valueToTree(report.perClass()));
+    n.set("confusion", JSON.valueToTree(report.confusion()));
     return n;
   }
 

@@ -53,10 +53,12 @@ class EngineCliTest {
   }
 
   @Test
-  void evalPrintsTheFiveFiguresAsText(QuarkusMainLauncher launcher) {
-    LaunchResult r = launcher.launch("eval", "--model", FIXTURE, "--data", data.toString());
+  void evalPrintsTheFiveFiguresAsTextAndPerClassScoresOnRequest(QuarkusMainLauncher launcher) {
+    LaunchResult r =
+        launcher.launch("eval", "--model", FIXTURE, "--data", data.toString(), "--per-class");
     assertThat(r.exitCode()).isZero();
     assertThat(r.getOutput()).contains("examples", "accuracy", "micro_f1", "auprc", "eval_loss");
+    assertThat(r.getOutput()).contains("precision", "per:schools_attended", "org:dissolved");
   }
 
   @Test

@@ -91,6 +91,8 @@ class FineTunerTest {
     JsonNode kret = new ObjectMapper().readTree(best.resolve("kret.json").toFile());
     assertThat(kret.path("input").path("entityMarkers").asText()).isEqualTo("typed-punct");
     assertThat(kret.path("dataset").path("trainSha256").asText()).hasSize(64);
+    assertThat(kret.path("confusion")).hasSize(30);
+    assertThat(kret.path("perClass")).hasSize(30);
     assertThat(out.resolve("best.json")).isRegularFile();
     assertThat(out.resolve("summary.json")).isRegularFile();
     assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(3);
