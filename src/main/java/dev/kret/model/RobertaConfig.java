@@ -136,6 +136,24 @@ public record RobertaConfig(
         head);
   }
 
+  public RobertaConfig withPadTokenId(int pad) {
+    return new RobertaConfig(
+        vocabSize,
+        hiddenSize,
+        numLayers,
+        numHeads,
+        intermediateSize,
+        maxPositionEmbeddings,
+        typeVocabSize,
+        layerNormEps,
+        hiddenDropout,
+        attentionDropout,
+        pad,
+        initializerRange,
+        labels,
+        head);
+  }
+
   /**
    * Reads config.json. Labels come from id2label when it has them all; a checkpoint without a
    * classification head (klue/roberta-base is a masked LM) takes {@code defaultLabels}.

@@ -371,7 +371,7 @@ public final class FineTuner {
       if (spec.training().dropout() != null) {
         cfg = cfg.withDropout(spec.training().dropout());
       }
-      cfg = withPad(cfg, tok);
+      cfg = cfg.withPadTokenId(tok.padId());
       return new Base(tok, RelationModel.random(cfg, device, seed));
     }
     Path dir =
@@ -398,10 +398,6 @@ public final class FineTuner {
     }
   }
 
-  private static RobertaConfig withPad(RobertaConfig cfg, TextTokenizer tok) {
-    if (tok.padId() == cfg.padTokenId()) {
-      return cfg;
-    }
     return new RobertaConfig(
         cfg.vocabSize(),
         cfg.hiddenSize(),
