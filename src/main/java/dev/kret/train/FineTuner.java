@@ -398,23 +398,6 @@ public final class FineTuner {
     }
   }
 
-    return new RobertaConfig(
-        cfg.vocabSize(),
-        cfg.hiddenSize(),
-        cfg.numLayers(),
-        cfg.numHeads(),
-        cfg.intermediateSize(),
-        cfg.maxPositionEmbeddings(),
-        cfg.typeVocabSize(),
-        cfg.layerNormEps(),
-        cfg.hiddenDropout(),
-        cfg.attentionDropout(),
-        tok.padId(),
-        cfg.initializerRange(),
-        cfg.labels(),
-        cfg.head());
-  }
-
   private static <T> T parse(java.util.function.Supplier<T> s) {
     try {
       return s.get();
