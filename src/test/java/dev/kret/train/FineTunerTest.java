@@ -176,4 +176,30 @@ class FineTunerTest {
     assertThat(s.earlyStopped()).isTrue();
     assertThat(s.bestEpoch()).isEqualTo(1);
   }
+
+  @Test
+  void fineTunesAPretrainedCheckpointWithAddedMarkerTokens(@TempDir Path out) throws IOException {
+    Path fixture =
+        Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re")
+            .toAbsolutePath();
+    String yaml =
+        """
+        model: {uri: %s}
+        dataset: {train: %s, validation: %s}
+        input: {maxLength: 64, entityMarkers: typed, head: entity-start}
+        training: {epochs: 1, batchSize: 32, learningRate: 1.0e-3}
+        """
+            .formatted(fixture.toUri(), train, valid);
+    FineTuneRunSpec spec =
+        new ObjectMapper(new YAMLFactory()).readValue(yaml, FineTuneRunSpec.class);
+    RunSummary summary = run(spec, out);
+    Path best = Path.of(summary.modelPath());
+    JsonNode config = new ObjectMapper().readTree(best.resolve("config.json").toFile());
+    // 32,000 pretrained rows plus 24 typed marker tokens
+    assertThat(config.get("vocab_size").asInt()).isEqualTo(32024);
+    assertThat(config.get("hidden_size").asInt()).isEqualTo(32);
+    JsonNode tokenizer = new ObjectMapper().readTree(best.resolve("tokenizer.json").toFile());
+    assertThat(tokenizer.path("added_tokens").findValuesAsText("content"))
+        .contains("<subj:PER>", "</obj:LOC>");
+  }
 }
