@@ -16,6 +16,13 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       PredictCommand.class,
       BenchCommand.class,
-      OperatorCommand.class
+      OperatorCommand.class,
+      StatusCommand.class,
+      ApplyCommand.class,
+      DeleteCommand.class,
+      LogsCommand.class,
+      PromoteCommand.class,
+      RollbackCommand.class,
+      CompletionCommand.class
     })
 public class KretCtl {}
