@@ -3,7 +3,6 @@ package dev.kret.cli;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.operator.Labels;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -16,8 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -170,7 +171,11 @@ public class StatusCommand extends ClusterCommand {
 
   /** A v1 List, as kubectl prints several objects. */
   private static Object list(List<FineTuneRun> items) {
-    return new KubernetesListBuilder().withItems(new ArrayList<>(items)).build();
+    Map<String, Object> list = new LinkedHashMap<>();
+    list.put("apiVersion", "v1");
+    list.put("kind", "List");
+    list.put("items", items);
+    return list;
   }
 
   static StatusView.Detail detail(KubernetesClient client, FineTuneRun run) {

@@ -15,9 +15,12 @@ import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
+import dev.kret.operator.PredictorDeployment;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -34,7 +37,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -403,26 +405,28 @@ class ClusterCliTest {
               while (!done.get()) {
                 try {
                   Thread.sleep(700);
+                  var res =
+                      client
+                          .resources(FineTuneRun.class)
+                          .inNamespace("kret-watch")
+                          .withName("watched");
+                  FineTuneRun cur = res.get();
+                  cur.setStatus(
+                      new FineTuneRunStatus(
+                          null,
+                          "Training",
+                          "Training",
+                          List.of(),
+                          new ProgressStatus(++i, 100),
+                          List.of(),
+                          null,
+                          null,
+                          null));
                   client
                       .resources(FineTuneRun.class)
-                      .inNamespace(NS)
-                      .withName("pending")
-                      .edit(
-                          r -> {
-                            r.getMetadata().setLabels(Map.of("tick", "t" + 0));
-                            r.setStatus(
-                                new FineTuneRunStatus(
-                                    null,
-                                    "Pending",
-                                    "Queued",
-                                    List.of(),
-                                    new ProgressStatus(0, 10),
-                                    List.of(),
-                                    null,
-                                    null,
-                                    null));
-                            return r;
-                          });
+                      .inNamespace("kret-watch")
+                      .resource(cur)
+                      .updateStatus();
                 } catch (Exception e) {
                   return;
                 }
@@ -448,7 +452,12 @@ class ClusterCliTest {
     }
     assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
     assertThat(r.getOutput().split("Name:", -1)).hasSize(3);
-    assertThat(r.getOutput()).contains("Epoch:", "0/10");
+    List<String> epochs = r.getOutput().lines().filter(l -> l.startsWith("Epoch:")).toList();
+    assertThat(epochs).hasSize(2);
+    assertThat(epochs.get(1))
+        .as(r.getOutput())
+        .matches("Epoch:\\s+\\d+/100")
+        .isNotEqualTo(epochs.get(0));
   }
 
   @Test
@@ -488,8 +497,7 @@ class ClusterCliTest {
   void applyValidatesThenCreatesThenUpdates(QuarkusMainLauncher launcher) throws Exception {
     Path bad = tmp.resolve("bad.yaml");
     Files.writeString(
-        bad,
-        Files.readString(Path.of("k8s/examples/tiny-cpu.yaml")).replace("epochs:", "epochz:"));
+        bad, Files.readString(Path.of("k8s/examples/tiny-cpu.yaml")).replace("epochs:", "epochz:"));
     LaunchResult invalid = kret(launcher, "crud", "apply", "-f", bad.toString());
     assertThat(invalid.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
     assertThat(invalid.getErrorOutput()).contains("line", "epochz");
@@ -498,23 +506,32 @@ class ClusterCliTest {
     String yaml = Files.readString(Path.of("k8s/examples/tiny-cpu.yaml"));
     String name = new ObjectMapper(new YAMLFactory()).readTree(yaml).at("/metadata/name").asText();
     Files.writeString(good, yaml);
-    LaunchResult created = kret(launcher, "crud", "apply", "-f", good.toString(), "-n", "kret-apply");
+    LaunchResult created =
+        kret(launcher, "crud", "apply", "-f", good.toString(), "-n", "kret-apply");
     assertThat(created.exitCode()).as(created.getErrorOutput()).isZero();
     assertThat(created.getOutput()).contains("finetunerun.kret.dev/" + name + " created");
     LaunchResult same = kret(launcher, "crud", "apply", "-f", good.toString(), "-n", "kret-apply");
     assertThat(same.getOutput()).contains("unchanged");
     Files.writeString(good, yaml.replace("epochs: 2", "epochs: 3"));
-    LaunchResult updated = kret(launcher, "crud", "apply", "-f", good.toString(), "-n", "kret-apply");
+    LaunchResult updated =
+        kret(launcher, "crud", "apply", "-f", good.toString(), "-n", "kret-apply");
     assertThat(updated.exitCode()).as(updated.getErrorOutput()).isZero();
     assertThat(updated.getOutput()).contains("configured");
     assertThat(
-            client.resources(FineTuneRun.class).inNamespace("kret-apply").withName(name).get()
-                .getSpec().training().epochs())
+            client
+                .resources(FineTuneRun.class)
+                .inNamespace("kret-apply")
+                .withName(name)
+                .get()
+                .getSpec()
+                .training()
+                .epochs())
         .isEqualTo(3);
 
     LaunchResult deleted = kret(launcher, "crud", "delete", name, "-n", "kret-apply");
     assertThat(deleted.exitCode()).as(deleted.getErrorOutput()).isZero();
-    assertThat(client.resources(FineTuneRun.class).inNamespace("kret-apply").withName(name).get()).isNull();
+    assertThat(client.resources(FineTuneRun.class).inNamespace("kret-apply").withName(name).get())
+        .isNull();
     assertThat(kret(launcher, "crud", "delete", name, "-n", "kret-apply").exitCode())
         .isEqualTo(ExitCodes.NOT_FOUND);
   }
@@ -524,7 +541,8 @@ class ClusterCliTest {
     LaunchResult auto = kret(launcher, "crud", "promote", "promoted");
     assertThat(auto.exitCode()).isEqualTo(ExitCodes.FAILED);
     assertThat(auto.getErrorOutput()).contains("policy Auto");
-    assertThat(kret(launcher, "crud", "promote", "pending").exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(kret(launcher, "crud", "promote", "pending").exitCode())
+        .isEqualTo(ExitCodes.INVALID_CONFIG);
 
     LaunchResult ok = kret(launcher, "crud", "promote", "manual");
     assertThat(ok.exitCode()).as(ok.getErrorOutput()).isZero();
@@ -532,28 +550,44 @@ class ClusterCliTest {
     FineTuneRun r = client.resources(FineTuneRun.class).inNamespace(NS).withName("manual").get();
     assertThat(r.getSpec().promotion().approved()).isTrue();
     assertThat(r.getSpec().promotion().policy()).isEqualTo("Manual");
-    assertThat(kret(launcher, "crud", "promote", "manual").getOutput()).contains("already approved");
+    assertThat(kret(launcher, "crud", "promote", "manual").getOutput())
+        .contains("already approved");
   }
 
   @Test
   void rollbackSwapsTheModelsOfTheServingDeployment(QuarkusMainLauncher launcher) {
     Deployment d =
         new DeploymentBuilder()
-            .withNewMetadata().withName("rb").withNamespace(NS)
+            .withNewMetadata()
+            .withName("rb")
+            .withNamespace(NS)
             .addToAnnotations(PredictorDeployment.MODEL_PATH, NS + "/new/epoch-2")
             .addToAnnotations(PredictorDeployment.PREVIOUS_MODEL_PATH, NS + "/old/epoch-1")
             .endMetadata()
-            .withNewSpec().withNewTemplate().withNewMetadata().addToAnnotations(PredictorDeployment.MODEL_PATH, NS + "/new/epoch-2").endMetadata()
-            .withNewSpec().addNewContainer().withName(PredictorDeployment.CONTAINER).withArgs("serve", "--model", "/models/" + NS + "/new/epoch-2").endContainer().endSpec()
-            .endTemplate().endSpec().build();
+            .withNewSpec()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToAnnotations(PredictorDeployment.MODEL_PATH, NS + "/new/epoch-2")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName(PredictorDeployment.CONTAINER)
+            .withArgs("serve", "--model", "/models/" + NS + "/new/epoch-2")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     client.apps().deployments().inNamespace(NS).resource(d).create();
     LaunchResult r = kret(launcher, "crud", "rollback", "rb");
     assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
-    assertThat(r.getOutput()).contains("serving " + NS + "/old/epoch-1 (was " + NS + "/new/epoch-2)");
+    assertThat(r.getOutput())
+        .contains("serving " + NS + "/old/epoch-1 (was " + NS + "/new/epoch-2)");
     Deployment now = client.apps().deployments().inNamespace(NS).withName("rb").get();
     assertThat(now.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .containsExactly("serve", "--model", "/models/" + NS + "/old/epoch-1");
-    assertThat(kret(launcher, "crud", "rollback", "nope").exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+    assertThat(kret(launcher, "crud", "rollback", "nope").exitCode())
+        .isEqualTo(ExitCodes.NOT_FOUND);
   }
 
   @Test
