@@ -1,9 +1,11 @@
 package dev.kret.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,8 +72,17 @@ public class ClusterOptions {
     return config;
   }
 
+  /**
+   * A client that knows only the types it is asked for: without the class-path scan for every
+   * Kubernetes kind (~1000 model classes loaded at the first response), which halves the time of a
+   * {@code kretctl status}. Typed calls ({@code client.resources(FineTuneRun.class)}, {@code
+   * client.pods()}) do not need the scan.
+   */
   KubernetesClient client() {
-    return new KubernetesClientBuilder().withConfig(config()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(config())
+        .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
+        .build();
   }
 
   /** -n, else the context's namespace, else default. */
