@@ -23,7 +23,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -56,12 +56,17 @@ class ClusterCliTest {
 
   @BeforeAll
   static void seed() throws Exception {
+    var responses =
+        new HashMap<
+            io.fabric8.mockwebserver.ServerRequest,
+            java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
+    // CRUD plus expectations (for the pod log endpoint the CRUD mock does not serve).
     server =
         new KubernetesMockServer(
             new Context(),
             new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
             false);
     server.init();
     client = server.createClient();
@@ -602,5 +607,21 @@ class ClusterCliTest {
     LaunchResult r = launcher.launch("completion");
     assertThat(r.exitCode()).isZero();
     assertThat(r.getOutput()).contains("complete -F", "kretctl", "status", "rollback");
+  }
+
+  @Test
+  void logsPrintsTheTrainersLog(QuarkusMainLauncher launcher) {
+    server
+        .expect()
+        .get()
+        .withPath(
+            "/api/v1/namespaces/"
+                + NS
+                + "/pods/training-train-abcde/log?pretty=false&container=trainer")
+        .andReturn(200, "epoch 1 micro_f1=55.50\nepoch 2 micro_f1=61.25\n")
+        .always();
+    LaunchResult r = kret(launcher, "crud", "logs", "training");
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    assertThat(r.getOutput()).contains("epoch 2 micro_f1=61.25");
   }
 }
