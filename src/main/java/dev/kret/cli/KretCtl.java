@@ -14,15 +14,15 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       EvalCommand.class,
-      PredictCommand.class,
-      BenchCommand.class,
-      OperatorCommand.class,
       StatusCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,
       LogsCommand.class,
       PromoteCommand.class,
       RollbackCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      PredictCommand.class,
+      BenchCommand.class,
+      OperatorCommand.class
     })
 public class KretCtl {}
