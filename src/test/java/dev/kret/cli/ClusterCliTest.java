@@ -450,19 +450,17 @@ class ClusterCliTest {
               "kret-watch",
               "--watch",
               "--max-redraws",
-              "2");
+              "3");
     } finally {
       done.set(true);
       changer.join();
     }
     assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
-    assertThat(r.getOutput().split("Name:", -1)).hasSize(3);
+    // Three drawings: a redraw may also come from an age ticking over, but not all of them.
+    assertThat(r.getOutput().split("Name:", -1)).hasSize(4);
     List<String> epochs = r.getOutput().lines().filter(l -> l.startsWith("Epoch:")).toList();
-    assertThat(epochs).hasSize(2);
-    assertThat(epochs.get(1))
-        .as(r.getOutput())
-        .matches("Epoch:\\s+\\d+/100")
-        .isNotEqualTo(epochs.get(0));
+    assertThat(epochs).hasSize(3).allMatch(l -> l.matches("Epoch:\\s+\\d+/100"));
+    assertThat(epochs.stream().distinct().count()).as(r.getOutput()).isGreaterThan(1);
   }
 
   @Test
