@@ -13,5 +13,17 @@ public final class ExitCodes {
   /** The spec or the data is invalid; retrying cannot help. */
   public static final int INVALID_CONFIG = 3;
 
+  /** The named object (run, serving Deployment, pod) does not exist. */
+  public static final int NOT_FOUND = 4;
+
+  /** No API server answered (no kubeconfig, wrong address, network, TLS). */
+  public static final int CLUSTER_UNREACHABLE = 5;
+
+  /** The FineTuneRun CRD is not installed in the cluster. */
+  public static final int CRD_MISSING = 6;
+
+  /** The API server rejected the credentials (401) or the request (403). */
+  public static final int FORBIDDEN = 7;
+
   private ExitCodes() {}
 }

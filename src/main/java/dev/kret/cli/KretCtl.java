@@ -14,6 +14,13 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       EvalCommand.class,
+      StatusCommand.class,
+      ApplyCommand.class,
+      DeleteCommand.class,
+      LogsCommand.class,
+      PromoteCommand.class,
+      RollbackCommand.class,
+      CompletionCommand.class,
       PredictCommand.class,
       BenchCommand.class,
       OperatorCommand.class

@@ -1,0 +1,180 @@
+package dev.kret.cli;
+
+import dev.kret.api.v1alpha1.FineTuneRun;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * A command that talks to the API server: builds the client from {@link ClusterOptions}, turns API
+ * errors into one-line messages with exit codes scripts can rely on ({@link ExitCodes}), and prints
+ * stack traces only with {@code --verbose}.
+ */
+public abstract class ClusterCommand implements Callable<Integer> {
+
+  static final String CRD_NAME = "finetuneruns." + FineTuneRun.GROUP;
+  static final String CRD_HINT =
+      "the FineTuneRun CRD ("
+          + CRD_NAME
+          + ") is not installed in this cluster; install it with"
+          + " kubectl apply -f k8s/crd/finetuneruns.kret.dev-v1.yml (or helm install kret"
+          + " charts/kret)";
+
+  @Mixin ClusterOptions cluster;
+
+  @Spec CommandSpec spec;
+
+  /** The command's work; throw {@link CliException} for expected failures. */
+  protected abstract int run(KubernetesClient client, String namespace) throws Exception;
+
+  @Override
+  public final Integer call() {
+    try (KubernetesClient client = cluster.client()) {
+      return run(client, cluster.namespace(client));
+    } catch (CliException e) {
+      return fail(e.exitCode(), e.getMessage(), e);
+    } catch (KubernetesClientException e) {
+      return apiError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail(ExitCodes.FAILED, "interrupted", e);
+    } catch (Exception e) {
+      return fail(ExitCodes.FAILED, "error: " + e.getMessage(), e);
+    }
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  int fail(int code, String message, Throwable e) {
+    err().println(message.startsWith("error: ") ? message : "error: " + message);
+    if (cluster.verbose && e != null) {
+      e.printStackTrace(err());
+    }
+    err().flush();
+    return code;
+  }
+
+  private int apiError(KubernetesClientException e) {
+    if (isUnreachable(e)) {
+      String master;
+      try {
+        master = cluster.config().getMasterUrl();
+      } catch (RuntimeException ignored) {
+        master = "the API server";
+      }
+      return fail(
+          ExitCodes.CLUSTER_UNREACHABLE,
+          "no cluster reachable at "
+              + master
+              + ": "
+              + rootMessage(e)
+              + " (check kubectl config current-context, --context or --kubeconfig)",
+          e);
+    }
+    return switch (e.getCode()) {
+      case 401 ->
+          fail(
+              ExitCodes.FORBIDDEN,
+              "the API server rejected the credentials of the current context (log in again)",
+              e);
+      case 403 -> fail(ExitCodes.FORBIDDEN, "forbidden: " + statusMessage(e), e);
+      case 404 -> fail(ExitCodes.NOT_FOUND, "not found: " + statusMessage(e), e);
+      case 409 -> fail(ExitCodes.FAILED, "conflict: " + statusMessage(e) + " (retry)", e);
+      case 400, 422 -> fail(ExitCodes.INVALID_CONFIG, "invalid: " + statusMessage(e), e);
+      default -> fail(ExitCodes.FAILED, "error: " + statusMessage(e), e);
+    };
+  }
+
+  static boolean isUnreachable(Throwable e) {
+    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
+      return false;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String statusMessage(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
+    return e.getMessage();
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  static MixedOperation<FineTuneRun, KubernetesResourceList<FineTuneRun>, Resource<FineTuneRun>>
+      runs(KubernetesClient client) {
+    return client.resources(FineTuneRun.class);
+  }
+
+  /** The run, or a CliException saying whether the run or the CRD is missing. */
+  static FineTuneRun getRun(KubernetesClient client, String namespace, String name) {
+    FineTuneRun run;
+    try {
+      run = runs(client).inNamespace(namespace).withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        run = null;
+      } else {
+        throw e;
+      }
+    }
+    if (run == null) {
+      requireCrd(client, namespace);
+      throw new CliException(
+          ExitCodes.NOT_FOUND,
+          "finetunerun \""
+              + name
+              + "\" not found in namespace "
+              + namespace
+              + " (kretctl status -n "
+              + namespace
+              + " lists the runs)");
+    }
+    return run;
+  }
+
+  /** Fails with {@link ExitCodes#CRD_MISSING} when listing runs is answered with 404. */
+  static void requireCrd(KubernetesClient client, String namespace) {
+    try {
+      runs(client)
+          .inNamespace(namespace)
+          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+    } catch (KubernetesClientException e) {
+      throw translateList(e);
+    }
+  }
+
+  /** A 404 from a list of runs means the CRD is missing; anything else is passed on. */
+  static RuntimeException translateList(KubernetesClientException e) {
+    if (e.getCode() == 404) {
+      return new CliException(ExitCodes.CRD_MISSING, CRD_HINT, e);
+    }
+    return e;
+  }
+}

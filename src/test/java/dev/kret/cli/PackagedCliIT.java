@@ -1,0 +1,193 @@
+package dev.kret.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kret.api.v1alpha1.BestStatus;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ProgressStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged application as the image runs it (failsafe, after {@code mvn package}): the files
+ * Dockerfile.jvm copies exist, {@code kretctl --help} works, and {@code kretctl status} against the
+ * mock API server with 100 runs loads no DJL class. {@code -Dkret.cli.bench=N} times N status calls
+ * and prints the median (docs/cli.md).
+ */
+class PackagedCliIT {
+  static final Path APP = Path.of("target/quarkus-app");
+  static final Path JAR = APP.resolve("quarkus-run.jar");
+  static final int RUNS = 100;
+
+  @TempDir static Path tmp;
+  static KubernetesMockServer server;
+  static Path kubeconfig;
+
+  @BeforeAll
+  static void start() throws IOException {
+    assumeTrue(Files.isRegularFile(JAR), "run mvn package first (failsafe runs this after it)");
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    try (NamespacedKubernetesClient client = server.createClient()) {
+      for (int i = 0; i < RUNS; i++) {
+        FineTuneRun r = new FineTuneRun();
+        r.setMetadata(
+            new ObjectMetaBuilder()
+                .withName(String.format("run-%03d", i))
+                .withNamespace("bench")
+                .build());
+        FineTuneRun created =
+            client.resources(FineTuneRun.class).inNamespace("bench").resource(r).create();
+        created.setStatus(
+            new FineTuneRunStatus(
+                1L,
+                i % 3 == 0 ? "Training" : "Succeeded",
+                null,
+                List.of(),
+                new ProgressStatus(i % 10, 10),
+                List.of(),
+                new BestStatus(1, "micro_f1", 60.0 + i / 10.0, "bench/x/epoch-1"),
+                null,
+                null));
+        client.resources(FineTuneRun.class).inNamespace("bench").resource(created).updateStatus();
+      }
+      kubeconfig = tmp.resolve("kubeconfig");
+      Files.writeString(
+          kubeconfig,
+          """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: mock, cluster: {server: "%s"}}]
+          users: [{name: mock, user: {token: mock}}]
+          contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: bench}}]
+          current-context: mock
+          """
+              .formatted(client.getConfiguration().getMasterUrl()));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.destroy();
+    }
+  }
+
+  @Test
+  void dockerfileCopiesFilesThatExist() throws IOException {
+    Pattern copy = Pattern.compile("^COPY\\s+(?:--chown=\\S+\\s+)?(target/\\S+)\\s+\\S+\\s*$");
+    List<String> sources = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("Dockerfile.jvm"))) {
+      Matcher m = copy.matcher(line.strip());
+      if (m.matches()) {
+        sources.add(m.group(1));
+      }
+    }
+    assertThat(sources).contains("target/quarkus-app/lib/", "target/quarkus-app/*.jar");
+    for (String s : sources) {
+      if (s.endsWith("*.jar")) {
+        assertThat(Files.isRegularFile(JAR)).as(s).isTrue();
+      } else {
+        assertThat(Path.of(s)).as(s).exists();
+      }
+    }
+    assertThat(APP.resolve("lib/main")).isDirectoryContaining("glob:**pytorch-native-cpu*.jar");
+  }
+
+  @Test
+  void helpWorks() throws Exception {
+    Result r = kretctl(List.of(), "--help");
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("Usage: kretctl", "status", "operator", "train");
+  }
+
+  @Test
+  void statusOfAHundredRunsLoadsNoDjlClass() throws Exception {
+    Path classes = tmp.resolve("classes.log");
+    Result r =
+        kretctl(
+            List.of("-Xlog:class+load=info:file=" + classes),
+            "status",
+            "--kubeconfig",
+            kubeconfig.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out.lines()).hasSize(RUNS + 1);
+    String loaded = Files.readString(classes);
+    assertThat(loaded).contains("dev.kret.cli.StatusCommand");
+    // No libtorch, no model code (picocli does load TrainCommand's exception types: no DJL there).
+    assertThat(loaded).doesNotContain(" ai.djl.", " dev.kret.model.");
+    // No listening socket: quarkus.http.host-enabled=false keeps the HTTP server down.
+    assertThat(loaded).doesNotContain("ServerSocketChannelImpl", "NioServerSocketChannel");
+  }
+
+  @Test
+  void benchmark() throws Exception {
+    int n = Integer.getInteger("kret.cli.bench", 0);
+    assumeTrue(n > 0, "-Dkret.cli.bench=N times N runs of kretctl status");
+    List<Long> ms = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      Result r =
+          kretctl(
+              List.of(System.getProperty("kret.cli.jvm", "-Dx=y").split(" ")),
+              "status",
+              "--kubeconfig",
+              kubeconfig.toString());
+      ms.add((System.nanoTime() - t0) / 1_000_000);
+      assertThat(r.code).as(r.err).isZero();
+    }
+    List<Long> sorted = ms.stream().sorted().toList();
+    System.out.printf(
+        "kretctl status, %d runs on the mock API server, %d calls: median %d ms, min %d ms, max %d ms%n",
+        RUNS, n, sorted.get(n / 2), sorted.get(0), sorted.get(n - 1));
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result kretctl(List<String> jvm, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvm);
+    cmd.add("-jar");
+    cmd.add(JAR.toString());
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().put("OPT_OUT_TRACKING", "true");
+    pb.environment().put("DJL_OFFLINE", "true");
+    Process p = pb.start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kretctl finished").isTrue();
+    return new Result(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+}
