@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       PredictCommand.class,
       BenchCommand.class,
+      dev.kret.serve.ServeCommand.class,
       OperatorCommand.class
     })
 public class KretCtl {}

@@ -53,6 +53,7 @@ public final class PredictionServer implements AutoCloseable {
   private volatile RelationClassifier classifier;
   private volatile MicroBatcher batcher;
   private volatile boolean closing;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private PredictionServer(ServeConfig config) throws IOException {
     this.config = config;
@@ -138,7 +139,18 @@ public final class PredictionServer implements AutoCloseable {
       return;
     }
     closing = true;
-    http.stop((int) Math.max(1, config.drain().toSeconds()));
+    // Wait for in-flight exchanges ourselves: JDK 17's HttpServer.stop(delay) waits the whole delay
+    // when nothing is in flight; new requests meanwhile get 503.
+    long deadline = System.nanoTime() + config.drain().toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    http.stop(0);
     handlers.shutdown();
     try {
       handlers.awaitTermination(config.drain().toSeconds() + 1, TimeUnit.SECONDS);
@@ -158,6 +170,7 @@ public final class PredictionServer implements AutoCloseable {
 
   private void handle(HttpExchange ex) {
     long t0 = System.nanoTime();
+    inFlight.incrementAndGet();
     String endpoint = "unknown";
     int status;
     try {
@@ -227,6 +240,7 @@ public final class PredictionServer implements AutoCloseable {
       status = error(ex, 500, "internal error: " + e);
     } finally {
       ex.close();
+      inFlight.decrementAndGet();
     }
     metrics.request(endpoint, status, (System.nanoTime() - t0) / 1e9);
   }
