@@ -42,6 +42,13 @@ public final class PredictionServer implements AutoCloseable {
   }
 
   private static final Logger LOG = Logger.getLogger(PredictionServer.class);
+
+  static {
+    // The JDK server writes headers and body in separate segments; with Nagle on, the body waits
+    // for the client's delayed ACK (~40 ms per request). Read once, when the server class loads.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private static final long RESULT_TIMEOUT_SECONDS = 120;
 
   private final ServeConfig config;

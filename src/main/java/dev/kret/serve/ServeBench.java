@@ -99,7 +99,8 @@ public final class ServeBench {
     for (RelationExample q : queries) {
       enc.add(clf.encoder().encode(q));
     }
-    for (int i = 0; i < 2; i++) { // warm-up
+    // Warm-up: the first passes of each new shape are several times slower (allocator, JIT).
+    for (int i = 0; i < Math.max(4, instances / batch / 2); i++) {
       clf.forward(slice(enc, i * batch, batch));
     }
     int done = 0;

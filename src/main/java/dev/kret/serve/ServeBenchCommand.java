@@ -81,9 +81,9 @@ public class ServeBenchCommand implements Callable<Integer> {
     }
     List<RelationExample> queries = ServeBench.queries();
     ModelDirectory.Opened opened = ModelDirectory.open(dir, Djl.device(false));
-    ServeBench.Forward fwd =
-        ServeBench.forward(
-            new RelationClassifier(opened), queries, maxBatch, Math.max(4 * maxBatch, 256));
+    RelationClassifier clf = new RelationClassifier(opened);
+    int forwardInstances = Math.max(8 * maxBatch, 512);
+    ServeBench.Forward fwd = ServeBench.forward(clf, queries, maxBatch, forwardInstances);
     out.printf(
         Locale.ROOT,
         "forward     batch %d alone: %.1f instances/s%n",
@@ -120,6 +120,12 @@ public class ServeBenchCommand implements Callable<Integer> {
             l.rssAfterKb() / 1024);
         out.flush();
       }
+      ServeBench.Forward again = ServeBench.forward(clf, queries, maxBatch, forwardInstances);
+      out.printf(
+          Locale.ROOT,
+          "forward     batch %d alone, after the load: %.1f instances/s%n",
+          again.batch(),
+          again.instancesPerSecond());
     } finally {
       if (tmp != null) {
         ModelDirectory.deleteRecursively(tmp);

@@ -415,6 +415,22 @@ class PredictionServerTest {
   }
 
   @Test
+  void lenientServerAcceptsAWordThatDiffersFromItsSpan() throws Exception {
+    try (PredictionServer s =
+        PredictionServer.start(
+            ServeConfig.loopback("tiny").withLenient(true),
+            () -> ModelDirectory.open(FIXTURE, Djl.device(false)))) {
+      s.loaded().get(60, TimeUnit.SECONDS);
+      ObjectNode body = v1(dev.subList(0, 1));
+      ((ObjectNode) body.get("instances").get(0).get("subject_entity")).put("word", "엉뚱");
+      ServeClient.Reply r = new ServeClient(s.baseUrl()).post("/v1/models/tiny:predict", body);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.json().get("predictions").get(0).get("score").asDouble())
+          .isCloseTo(offline[0][PredictionServer.argmax(offline[0])], within(1e-5));
+    }
+  }
+
+  @Test
   void shutdownDrainsInFlightRequests() throws Exception {
     PredictionServer s =
         PredictionServer.start(
