@@ -99,8 +99,10 @@ public final class ServeBench {
     for (RelationExample q : queries) {
       enc.add(clf.encoder().encode(q));
     }
-    // Warm-up: the first passes of each new shape are several times slower (allocator, JIT).
-    for (int i = 0; i < Math.max(4, instances / batch / 2); i++) {
+    // Warm-up over exactly the batches timed below: the first pass of each new [batch, length]
+    // shape is many times slower than the next ones (measured here: ~10x for the tiny model).
+    for (int i = 0, done = 0; done < instances; i++) {
+      done += batch;
       clf.forward(slice(enc, i * batch, batch));
     }
     int done = 0;

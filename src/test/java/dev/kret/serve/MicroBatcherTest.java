@@ -34,7 +34,8 @@ class MicroBatcherTest {
 
   @Test
   void givesEachRequestItsOwnRowsInOrder() throws Exception {
-    try (MicroBatcher b = new MicroBatcher(MicroBatcherTest::echo, 4, Duration.ofMillis(20), 2, n -> {})) {
+    try (MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 4, Duration.ofMillis(20), 2, n -> {})) {
       List<CompletableFuture<float[][]>> futures = new ArrayList<>();
       for (int r = 0; r < 10; r++) {
         futures.add(b.submit(rows(100 * r, 1 + r % 3)));
@@ -52,7 +53,8 @@ class MicroBatcherTest {
   @Test
   void neverRunsABatchLargerThanMaxBatchButFillsIt() throws Exception {
     List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (MicroBatcher b = new MicroBatcher(MicroBatcherTest::echo, 8, Duration.ofMillis(50), 1, sizes::add)) {
+    try (MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 8, Duration.ofMillis(50), 1, sizes::add)) {
       b.submit(rows(0, 20)).get(5, TimeUnit.SECONDS);
     }
     assertThat(sizes).allMatch(s -> s <= 8);
@@ -84,11 +86,11 @@ class MicroBatcherTest {
 
   @Test
   void closeFinishesQueuedWorkAndRefusesNewWork() throws Exception {
-    MicroBatcher b = new MicroBatcher(MicroBatcherTest::echo, 2, Duration.ofMillis(100), 1, n -> {});
+    MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 2, Duration.ofMillis(100), 1, n -> {});
     CompletableFuture<float[][]> queued = b.submit(rows(0, 5));
     b.close();
     assertThat(queued.get(5, TimeUnit.SECONDS)).hasNumberOfRows(5);
-    assertThatThrownBy(() -> b.submit(rows(0, 1)).get())
-        .hasCauseInstanceOf(ServeError.class);
+    assertThatThrownBy(() -> b.submit(rows(0, 1)).get()).hasCauseInstanceOf(ServeError.class);
   }
 }
