@@ -52,6 +52,12 @@ public class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "1000", description = "Per concurrency level.")
   int requests;
 
+  @Option(
+      names = "--forward-instances",
+      defaultValue = "512",
+      description = "Instances timed for the forward pass alone (after as many untimed).")
+  int forwardInstances;
+
   @Option(names = "--max-batch", defaultValue = "32")
   int maxBatch;
 
@@ -82,7 +88,6 @@ public class ServeBenchCommand implements Callable<Integer> {
     List<RelationExample> queries = ServeBench.queries();
     ModelDirectory.Opened opened = ModelDirectory.open(dir, Djl.device(false));
     RelationClassifier clf = new RelationClassifier(opened);
-    int forwardInstances = Math.max(8 * maxBatch, 512);
     ServeBench.Forward fwd = ServeBench.forward(clf, queries, maxBatch, forwardInstances);
     out.printf(
         Locale.ROOT,
