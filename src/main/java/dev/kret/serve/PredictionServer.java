@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kret.data.Labels;
 import dev.kret.data.RelationExample;
 import dev.kret.model.ModelDirectory;
 import dev.kret.model.RelationClassifier;
@@ -332,7 +333,7 @@ public final class PredictionServer implements AutoCloseable {
       }
     }
     try {
-      return dev.kret.model.RelationClassifier.exp(
+      return RelationClassifier.exp(
           batcher.submit(encoded).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ServeError se) {
@@ -405,7 +406,7 @@ public final class PredictionServer implements AutoCloseable {
 
   private void labels(ArrayNode into) {
     RelationClassifier c = classifier;
-    (c == null ? dev.kret.data.Labels.RELATIONS : c.labels()).forEach(into::add);
+    (c == null ? Labels.RELATIONS : c.labels()).forEach(into::add);
   }
 
   private static void meta(ArrayNode list, String name, String datatype, int... shape) {

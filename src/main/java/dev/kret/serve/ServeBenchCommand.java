@@ -64,7 +64,7 @@ public class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--max-wait-ms", defaultValue = "5")
   long maxWaitMs;
 
-  @Option(names = "--workers", defaultValue = "2")
+  @Option(names = "--workers", defaultValue = "1")
   int workers;
 
   @Override

@@ -51,7 +51,11 @@ public class ServeCommand implements Callable<Integer> {
       description = "How long a batch waits for more instances.")
   long maxWaitMs;
 
-  @Option(names = "--workers", defaultValue = "2", description = "Threads running forward passes.")
+  @Option(
+      names = "--workers",
+      defaultValue = "1",
+      description =
+          "Threads running forward passes (1 is fastest on a CPU: libtorch already uses every core).")
   int workers;
 
   @Option(

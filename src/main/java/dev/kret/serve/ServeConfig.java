@@ -32,7 +32,7 @@ public record ServeConfig(
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_MAX_BATCH = 32;
   public static final int DEFAULT_MAX_WAIT_MS = 5;
-  public static final int DEFAULT_WORKERS = 2;
+  public static final int DEFAULT_WORKERS = 1;
   public static final int DEFAULT_HTTP_THREADS = 64;
   public static final long DEFAULT_MAX_BODY_BYTES = 1 << 20;
   public static final int DEFAULT_DRAIN_SECONDS = 20;
