@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks that print figures.",
-    subcommands = {BenchCommand.Train.class})
+    subcommands = {BenchCommand.Train.class, dev.kret.serve.ServeBenchCommand.class})
 public class BenchCommand {
 
   /** {@code kretctl bench train}: training-step throughput and MFU on random data. */

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       CompletionCommand.class,
       PredictCommand.class,
       BenchCommand.class,
+      dev.kret.serve.ServeCommand.class,
       OperatorCommand.class
     })
 public class KretCtl {}

@@ -1,0 +1,136 @@
+package dev.kret.serve;
+
+import dev.kret.cli.ExitCodes;
+import dev.kret.model.Djl;
+import dev.kret.model.ModelDirectory;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kretctl serve}: the prediction endpoint of one model directory, until SIGTERM. */
+@Command(
+    name = "serve",
+    description =
+        "Serve a model directory over KServe V1 (/v1/models/NAME:predict) and the Open Inference"
+            + " Protocol (/v2/models/NAME/infer), with health, readiness and /metrics.")
+public class ServeCommand implements Callable<Integer> {
+
+  @Spec CommandSpec command;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+  Path model;
+
+  @Option(
+      names = "--name",
+      defaultValue = ServeConfig.DEFAULT_NAME,
+      description = "Model name in URLs (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind.")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one).")
+  int port;
+
+  @Option(
+      names = "--max-batch",
+      defaultValue = "32",
+      description = "Instances per forward pass at most.")
+  int maxBatch;
+
+  @Option(
+      names = "--max-wait-ms",
+      defaultValue = "5",
+      description = "How long a batch waits for more instances.")
+  long maxWaitMs;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "1",
+      description =
+          "Threads running forward passes (1 is fastest on a CPU: libtorch already uses every core).")
+  int workers;
+
+  @Option(
+      names = "--http-threads",
+      defaultValue = "64",
+      description = "Threads handling requests (bounds concurrent requests in flight).")
+  int httpThreads;
+
+  @Option(
+      names = "--max-body-bytes",
+      defaultValue = "1048576",
+      description = "Larger request bodies get 413.")
+  long maxBodyBytes;
+
+  @Option(names = "--lenient", description = "Accept an entity word that differs from its span.")
+  boolean lenient;
+
+  @Option(
+      names = "--drain-seconds",
+      defaultValue = "20",
+      description = "How long shutdown waits for in-flight requests.")
+  long drainSeconds;
+
+  @Option(names = "--cpu", description = "Run on the CPU even when a GPU is present.")
+  boolean cpu;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = command.commandLine().getErr();
+    ServeConfig config;
+    try {
+      config =
+          new ServeConfig(
+              name,
+              host,
+              port,
+              maxBatch,
+              Duration.ofMillis(maxWaitMs),
+              workers,
+              httpThreads,
+              maxBodyBytes,
+              lenient,
+              Duration.ofSeconds(drainSeconds));
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return ExitCodes.USAGE;
+    }
+    Djl.offline();
+    PredictionServer server =
+        PredictionServer.start(config, () -> ModelDirectory.open(model, Djl.device(!cpu)));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              server.close();
+              stopped.countDown();
+            },
+            "kret-serve-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    err.printf(
+        "serving %s as \"%s\" on %s (loading in the background)%n", model, name, server.baseUrl());
+    err.flush();
+    try {
+      server.loaded().get();
+    } catch (ExecutionException e) {
+      err.println("error: cannot load " + model + ": " + e.getCause().getMessage());
+      err.flush();
+      Runtime.getRuntime().removeShutdownHook(hook);
+      server.close();
+      return ExitCodes.INVALID_CONFIG;
+    }
+    err.printf("ready: %s/v2/models/%s/ready%n", server.baseUrl(), name);
+    err.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}
