@@ -8,9 +8,6 @@ import dev.kret.data.LoadOptions;
 import dev.kret.hub.Hub;
 import dev.kret.metrics.EvalReport;
 import dev.kret.metrics.ReMetrics;
-import dev.kret.model.Djl;
-import dev.kret.model.ModelDirectory;
-import dev.kret.model.RelationClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -61,61 +58,54 @@ public class EvalCommand implements Callable<Integer> {
       KlueReDataset ds =
           KlueReDataset.load(
               data, LoadOptions.defaults().withSkipInvalid(skipInvalid), Hub.fromEnvironment());
-      Djl.offline();
-      try (ModelDirectory.Opened opened = ModelDirectory.open(model, Djl.device(true))) {
-        RelationClassifier clf = new RelationClassifier(opened);
-        float[][] logp = clf.logProbabilities(ds.examples(), batchSize);
-        int[] labels = ds.labelIds();
-        EvalReport r =
-            ReMetrics.evaluate(
-                labels,
-                RelationClassifier.exp(logp),
-                RelationClassifier.meanNll(logp, labels),
-                clf.labels());
-        if (json) {
-          ObjectNode n = new ObjectMapper().createObjectNode();
-          n.put("examples", r.examples());
-          n.put("accuracy", r.accuracy());
-          n.put("micro_f1", r.microF1());
-          n.put("auprc", r.auprc());
-          n.put("eval_loss", r.evalLoss());
-          if (ds.skipped() > 0) {
-            n.put("skipped", ds.skipped());
-          }
-          out.println(n);
-        } else {
-          out.printf(Locale.ROOT, "examples   %d%n", r.examples());
-          out.printf(Locale.ROOT, "accuracy   %.2f%n", r.accuracy());
-          out.printf(Locale.ROOT, "micro_f1   %.2f%n", r.microF1());
-          out.printf(Locale.ROOT, "auprc      %.2f%n", r.auprc());
-          out.printf(Locale.ROOT, "eval_loss  %.4f%n", r.evalLoss());
-          if (ds.skipped() > 0) {
-            out.printf(Locale.ROOT, "skipped    %d invalid rows%n", ds.skipped());
-          }
-          if (perClass) {
+      OfflineModel.Scores scores = OfflineModel.score(model, ds.examples(), batchSize);
+      int[] labels = ds.labelIds();
+      EvalReport r =
+          ReMetrics.evaluate(
+              labels, scores.probabilities(), scores.meanNll(labels), scores.labels());
+      if (json) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("examples", r.examples());
+        n.put("accuracy", r.accuracy());
+        n.put("micro_f1", r.microF1());
+        n.put("auprc", r.auprc());
+        n.put("eval_loss", r.evalLoss());
+        if (ds.skipped() > 0) {
+          n.put("skipped", ds.skipped());
+        }
+        out.println(n);
+      } else {
+        out.printf(Locale.ROOT, "examples   %d%n", r.examples());
+        out.printf(Locale.ROOT, "accuracy   %.2f%n", r.accuracy());
+        out.printf(Locale.ROOT, "micro_f1   %.2f%n", r.microF1());
+        out.printf(Locale.ROOT, "auprc      %.2f%n", r.auprc());
+        out.printf(Locale.ROOT, "eval_loss  %.4f%n", r.evalLoss());
+        if (ds.skipped() > 0) {
+          out.printf(Locale.ROOT, "skipped    %d invalid rows%n", ds.skipped());
+        }
+        if (perClass) {
+          out.printf(
+              Locale.ROOT,
+              "%n%-38s %9s %9s %9s %8s%n",
+              "label",
+              "precision",
+              "recall",
+              "f1",
+              "support");
+          for (var c : r.perClass()) {
             out.printf(
                 Locale.ROOT,
-                "%n%-38s %9s %9s %9s %8s%n",
-                "label",
-                "precision",
-                "recall",
-                "f1",
-                "support");
-            for (var c : r.perClass()) {
-              out.printf(
-                  Locale.ROOT,
-                  "%-38s %9.4f %9.4f %9.4f %8d%n",
-                  c.label(),
-                  c.precision(),
-                  c.recall(),
-                  c.f1(),
-                  c.support());
-            }
+                "%-38s %9.4f %9.4f %9.4f %8d%n",
+                c.label(),
+                c.precision(),
+                c.recall(),
+                c.f1(),
+                c.support());
           }
         }
-        out.flush();
-        return ExitCodes.OK;
       }
+      out.flush();
+      return ExitCodes.OK;
     } catch (DatasetException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       trace(err, e);

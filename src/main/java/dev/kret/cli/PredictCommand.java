@@ -10,9 +10,6 @@ import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
 import dev.kret.hub.Hub;
-import dev.kret.model.Djl;
-import dev.kret.model.ModelDirectory;
-import dev.kret.model.RelationClassifier;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -198,12 +195,8 @@ public class PredictCommand implements Callable<Integer> {
   }
 
   private Scored offline(List<RelationExample> examples) throws IOException {
-    Djl.offline();
-    try (ModelDirectory.Opened opened = ModelDirectory.open(model, Djl.device(true))) {
-      RelationClassifier clf = new RelationClassifier(opened);
-      return new Scored(
-          clf.labels(), RelationClassifier.exp(clf.logProbabilities(examples, batchSize)));
-    }
+    OfflineModel.Scores scores = OfflineModel.score(model, examples, batchSize);
+    return new Scored(scores.labels(), scores.probabilities());
   }
 
   /** KServe V1 requests of --batch-size instances each. */

@@ -40,6 +40,14 @@ public final class PredictionServer implements AutoCloseable {
   @FunctionalInterface
   public interface Loader {
     ModelDirectory.Opened load() throws Exception;
+
+    /**
+     * Loads a model directory. A factory here rather than a lambda in the command keeps the model
+     * classes out of picocli's start-up, which loads every command class.
+     */
+    static Loader directory(java.nio.file.Path dir, boolean wantGpu) {
+      return () -> ModelDirectory.open(dir, dev.kret.model.Djl.device(wantGpu));
+    }
   }
 
   private static final Logger LOG = Logger.getLogger(PredictionServer.class);

@@ -4,10 +4,12 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.cli.ExitCodes;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
 import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
+import dev.kret.model.Djl;
 import dev.kret.model.HeadType;
 import dev.kret.model.InputScheme;
 import dev.kret.model.ModelDirectory;
@@ -18,6 +20,7 @@ import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder.Encoded;
 import dev.kret.text.TextTokenizer;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,9 +32,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -238,5 +243,91 @@ public final class ServeBench {
       return 0;
     }
     return 0;
+  }
+
+  /** The {@code kretctl bench serve} run with the command's options. */
+  static int run(ServeBenchCommand cmd, PrintWriter out) throws Exception {
+    Djl.offline();
+    Path dir = cmd.model;
+    Path tmp = null;
+    if (dir == null) {
+      tmp = Files.createTempDirectory("kret-bench-serve");
+      dir =
+          ServeBench.randomModel(
+              tmp.resolve("model"), cmd.layers, cmd.hidden, cmd.heads, cmd.maxLength);
+      out.printf(
+          Locale.ROOT,
+          "model       random %d layers x %d hidden, max length %d%n",
+          cmd.layers,
+          cmd.hidden,
+          cmd.maxLength);
+    } else {
+      out.printf("model       %s%n", dir);
+    }
+    List<RelationExample> queries = ServeBench.queries();
+    ModelDirectory.Opened opened = ModelDirectory.open(dir, Djl.device(false));
+    RelationClassifier clf = new RelationClassifier(opened);
+    ServeBench.Forward fwd = ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
+    out.printf(
+        Locale.ROOT,
+        "forward     batch %d alone: %.1f instances/s%n",
+        fwd.batch(),
+        fwd.instancesPerSecond());
+    out.printf(
+        Locale.ROOT,
+        "server      max batch %d, max wait %d ms, %d workers, %d requests per level%n",
+        cmd.maxBatch,
+        cmd.maxWaitMs,
+        cmd.workers,
+        cmd.requests);
+    out.println("concurrency  req/s     p50 ms   p99 ms   p99/p50  mean batch  errors  RSS MB");
+    out.flush();
+    ServeConfig config =
+        ServeConfig.loopback("bench")
+            .withBatching(cmd.maxBatch, Duration.ofMillis(cmd.maxWaitMs), cmd.workers);
+    List<ServeBench.Level> levels = new ArrayList<>();
+    try (PredictionServer server = PredictionServer.start(config, () -> opened)) {
+      server.loaded().get(10, TimeUnit.MINUTES);
+      for (int c : cmd.concurrency) {
+        ServeBench.Level l = ServeBench.load(server, queries, c, cmd.requests);
+        out.printf(
+            Locale.ROOT,
+            "%11d  %7.1f  %7.1f  %7.1f  %7.2f  %10.1f  %6d  %d -> %d%n",
+            c,
+            l.requestsPerSecond(),
+            l.p50Ms(),
+            l.p99Ms(),
+            l.p99Ms() / l.p50Ms(),
+            l.meanBatch(),
+            l.errors(),
+            l.rssBeforeKb() / 1024,
+            l.rssAfterKb() / 1024);
+        out.flush();
+        levels.add(l);
+      }
+      ServeBench.Forward again =
+          ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
+      out.printf(
+          Locale.ROOT,
+          "forward     batch %d alone, after the load: %.1f instances/s%n",
+          again.batch(),
+          again.instancesPerSecond());
+      // The first figure is taken before the JIT has compiled DJL's op path; the one after the
+      // load is the steady state the endpoint runs in, so the ratio uses the larger of the two.
+      double ceiling = Math.max(fwd.instancesPerSecond(), again.instancesPerSecond());
+      for (ServeBench.Level l : levels) {
+        out.printf(
+            Locale.ROOT,
+            "concurrency %d: %.0f%% of the forward pass alone%n",
+            l.concurrency(),
+            100 * l.requestsPerSecond() / ceiling);
+      }
+      out.flush();
+    } finally {
+      if (tmp != null) {
+        ModelDirectory.deleteRecursively(tmp);
+      }
+    }
+    return ExitCodes.OK;
   }
 }

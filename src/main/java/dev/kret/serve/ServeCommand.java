@@ -2,7 +2,6 @@ package dev.kret.serve;
 
 import dev.kret.cli.ExitCodes;
 import dev.kret.model.Djl;
-import dev.kret.model.ModelDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +105,7 @@ public class ServeCommand implements Callable<Integer> {
     }
     Djl.offline();
     PredictionServer server =
-        PredictionServer.start(config, () -> ModelDirectory.open(model, Djl.device(!cpu)));
+        PredictionServer.start(config, PredictionServer.Loader.directory(model, !cpu));
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =
         new Thread(
