@@ -65,7 +65,9 @@ public class BenchCommand {
       out.printf(Locale.ROOT, "step GFLOP  %.1f (matmul, forward+backward)%n", r.stepGflop());
       out.printf(Locale.ROOT, "achieved    %.1f GFLOP/s%n", r.achievedGflops());
       out.printf(
-          Locale.ROOT, "gemm        %.1f GFLOP/s (libtorch float32, same run)%n", r.gemmGflops());
+          Locale.ROOT,
+          "gemm        %.1f GFLOP/s (libtorch float32 on the step's matmul shapes, same run)%n",
+          r.gemmGflops());
       out.printf(
           Locale.ROOT,
           "split       forward+backward %.1f%%, clip+AdamW %.1f%%%n",

@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 final class FusedAdamW {
 
   private static final int CHUNK = 1 << 16;
+  private static final int TILE = 2048;
 
   private FusedAdamW() {}
 
@@ -75,20 +76,32 @@ final class FusedAdamW {
             i -> {
               Range r = ranges.get(i);
               Slot s = slots.get(r.slot());
-              FloatBuffer w = s.w();
-              FloatBuffer g = s.g();
-              FloatBuffer m = s.m();
-              FloatBuffer v = s.v();
               float decay = s.decay();
-              for (int k = r.from(); k < r.to(); k++) {
-                float grad = g.get(k) * scale;
-                float mk = beta1 * m.get(k) + a1 * grad;
-                float vk = beta2 * v.get(k) + a2 * grad * grad;
-                m.put(k, mk);
-                v.put(k, vk);
-                float denom = (float) Math.sqrt(vk) / sqrtBc2 + eps;
-                w.put(k, w.get(k) * decay - stepSize * mk / denom);
-                g.put(k, 0f);
+              // Tiles copied in bulk into small arrays: the arithmetic then runs on plain arrays,
+              // which the JIT vectorises (sqrt and divide included); the copies stay in cache.
+              float[] w = new float[TILE];
+              float[] g = new float[TILE];
+              float[] m = new float[TILE];
+              float[] v = new float[TILE];
+              for (int off = r.from(); off < r.to(); off += TILE) {
+                int n = Math.min(TILE, r.to() - off);
+                s.w().get(off, w, 0, n);
+                s.g().get(off, g, 0, n);
+                s.m().get(off, m, 0, n);
+                s.v().get(off, v, 0, n);
+                for (int k = 0; k < n; k++) {
+                  float grad = g[k] * scale;
+                  float mk = beta1 * m[k] + a1 * grad;
+                  float vk = beta2 * v[k] + a2 * grad * grad;
+                  m[k] = mk;
+                  v[k] = vk;
+                  w[k] = w[k] * decay - stepSize * mk / ((float) Math.sqrt(vk) / sqrtBc2 + eps);
+                  g[k] = 0f;
+                }
+                s.w().put(off, w, 0, n);
+                s.g().put(off, g, 0, n);
+                s.m().put(off, m, 0, n);
+                s.v().put(off, v, 0, n);
               }
             });
   }

@@ -41,7 +41,7 @@ public final class TrainBench {
     RobertaConfig cfg =
         RobertaConfig.small(32000, hidden, layers, heads, 4 * hidden, Labels.RELATIONS)
             .withHead(HeadType.ENTITY_START);
-    double gemm = gemmGflops(batch * seq, hidden, 4 * hidden);
+    double gemm = gemmGflops(cfg, batch, seq);
     try (RelationModel model = RelationModel.random(cfg, Device.cpu(), 1);
         AdamW opt = new AdamW(model, 0.01)) {
       Random r = new Random(7);
@@ -108,26 +108,53 @@ public final class TrainBench {
     return 3 * (c.numLayers() * perLayer + head);
   }
 
-  /** libtorch's float32 GEMM rate on an [m,k]×[k,n] product, best of several timed runs. */
-  public static double gemmGflops(int m, int k, int n) {
+  /**
+   * libtorch's float32 GEMM rate on this step's own matmul shapes: one forward pass worth of
+   * projection, FFN and attention products ({@code [B·T, H] × [H, H]} four times, {@code [B·T, H] ×
+   * [H, I]}, {@code [B·T, I] × [I, H]}, and the batched {@code QKᵀ} and {@code PV}), timed
+   * together; the median of nine repetitions after two untimed ones.
+   */
+  public static double gemmGflops(RobertaConfig c, int batch, int seq) {
     try (NDManager mgr = Djl.engine().newBaseManager(Device.cpu())) {
       JniUtils.setGradMode(false); // only after the engine has loaded libtorch
-      NDArray a = mgr.randomNormal(new Shape(m, k));
-      NDArray b = mgr.randomNormal(new Shape(k, n));
-      double best = 0;
-      for (int rep = 0; rep < 12; rep++) {
+      int bt = batch * seq;
+      int h = c.hiddenSize();
+      int i = c.intermediateSize();
+      int heads = c.numHeads();
+      int hd = c.headDim();
+      NDArray x = mgr.randomNormal(new Shape(bt, h));
+      NDArray wh = mgr.randomNormal(new Shape(h, h));
+      NDArray wi = mgr.randomNormal(new Shape(h, i));
+      NDArray xi = mgr.randomNormal(new Shape(bt, i));
+      NDArray wo = mgr.randomNormal(new Shape(i, h));
+      NDArray q = mgr.randomNormal(new Shape(batch, heads, seq, hd));
+      NDArray k = mgr.randomNormal(new Shape(batch, heads, hd, seq));
+      NDArray p = mgr.randomNormal(new Shape(batch, heads, seq, seq));
+      double flop =
+          2.0 * bt * (4.0 * h * h + 2.0 * h * i) + 2.0 * 2.0 * batch * (double) seq * seq * h;
+      double[] rates = new double[9];
+      for (int rep = -2; rep < rates.length; rep++) {
         try (NDManager s = mgr.newSubManager()) {
-          a.tempAttach(s);
           long t0 = System.nanoTime();
-          NDArray c = a.matMul(b);
-          c.getFloat(0, 0);
+          NDArray last = null;
+          for (int j = 0; j < 4; j++) {
+            last = x.matMul(wh);
+            last.attach(s);
+          }
+          x.matMul(wi).attach(s);
+          xi.matMul(wo).attach(s);
+          q.matMul(k).attach(s);
+          NDArray pv = p.matMul(q);
+          pv.attach(s);
+          pv.getFloat(0, 0, 0, 0);
           long t1 = System.nanoTime();
-          if (rep >= 2) {
-            best = Math.max(best, 2.0 * m * k * n / ((t1 - t0) / 1e9) / 1e9);
+          if (rep >= 0) {
+            rates[rep] = flop / ((t1 - t0) / 1e9) / 1e9;
           }
         }
       }
-      return best;
+      java.util.Arrays.sort(rates);
+      return rates[rates.length / 2];
     }
   }
 }
