@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** The sizes of a RoBERTa encoder and its label set, as Hugging Face's config.json holds them. */
 public record RobertaConfig(
@@ -65,93 +66,87 @@ public record RobertaConfig(
   }
 
   public RobertaConfig withVocabSize(int v) {
-    return new RobertaConfig(
-        v,
-        hiddenSize,
-        numLayers,
-        numHeads,
-        intermediateSize,
-        maxPositionEmbeddings,
-        typeVocabSize,
-        layerNormEps,
-        hiddenDropout,
-        attentionDropout,
-        padTokenId,
-        initializerRange,
-        labels,
-        head);
+    return with(m -> m.vocabSize = v);
   }
 
   public RobertaConfig withLabels(List<String> l) {
-    return new RobertaConfig(
-        vocabSize,
-        hiddenSize,
-        numLayers,
-        numHeads,
-        intermediateSize,
-        maxPositionEmbeddings,
-        typeVocabSize,
-        layerNormEps,
-        hiddenDropout,
-        attentionDropout,
-        padTokenId,
-        initializerRange,
-        l,
-        head);
+    return with(m -> m.labels = l);
   }
 
   public RobertaConfig withHead(HeadType h) {
-    return new RobertaConfig(
-        vocabSize,
-        hiddenSize,
-        numLayers,
-        numHeads,
-        intermediateSize,
-        maxPositionEmbeddings,
-        typeVocabSize,
-        layerNormEps,
-        hiddenDropout,
-        attentionDropout,
-        padTokenId,
-        initializerRange,
-        labels,
-        h);
+    return with(m -> m.head = h);
   }
 
+  /** The same dropout for hidden states and attention probabilities. */
   public RobertaConfig withDropout(double p) {
-    return new RobertaConfig(
-        vocabSize,
-        hiddenSize,
-        numLayers,
-        numHeads,
-        intermediateSize,
-        maxPositionEmbeddings,
-        typeVocabSize,
-        layerNormEps,
-        p,
-        p,
-        padTokenId,
-        initializerRange,
-        labels,
-        head);
+    return with(
+        m -> {
+          m.hiddenDropout = p;
+          m.attentionDropout = p;
+        });
   }
 
   public RobertaConfig withPadTokenId(int pad) {
-    return new RobertaConfig(
-        vocabSize,
-        hiddenSize,
-        numLayers,
-        numHeads,
-        intermediateSize,
-        maxPositionEmbeddings,
-        typeVocabSize,
-        layerNormEps,
-        hiddenDropout,
-        attentionDropout,
-        pad,
-        initializerRange,
-        labels,
-        head);
+    return with(m -> m.padTokenId = pad);
+  }
+
+  private RobertaConfig with(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** A mutable copy, so each with… method names only the field it changes. */
+  private static final class Copy {
+    int vocabSize;
+    final int hiddenSize;
+    final int numLayers;
+    final int numHeads;
+    final int intermediateSize;
+    final int maxPositionEmbeddings;
+    final int typeVocabSize;
+    final double layerNormEps;
+    double hiddenDropout;
+    double attentionDropout;
+    int padTokenId;
+    final double initializerRange;
+    List<String> labels;
+    HeadType head;
+
+    Copy(RobertaConfig c) {
+      vocabSize = c.vocabSize;
+      hiddenSize = c.hiddenSize;
+      numLayers = c.numLayers;
+      numHeads = c.numHeads;
+      intermediateSize = c.intermediateSize;
+      maxPositionEmbeddings = c.maxPositionEmbeddings;
+      typeVocabSize = c.typeVocabSize;
+      layerNormEps = c.layerNormEps;
+      hiddenDropout = c.hiddenDropout;
+      attentionDropout = c.attentionDropout;
+      padTokenId = c.padTokenId;
+      initializerRange = c.initializerRange;
+      labels = c.labels;
+      head = c.head;
+    }
+
+    RobertaConfig build() {
+      return new RobertaConfig(
+          vocabSize,
+          hiddenSize,
+          numLayers,
+          numHeads,
+          intermediateSize,
+          maxPositionEmbeddings,
+          typeVocabSize,
+          layerNormEps,
+          hiddenDropout,
+          attentionDropout,
+          padTokenId,
+          initializerRange,
+          labels,
+          head);
+    }
   }
 
   /**
