@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,14 +24,7 @@ public class BenchCommand {
   public static class Train implements Callable<Integer> {
     @Spec CommandSpec command;
 
-    @Option(names = "--layers", defaultValue = "12")
-    int layers;
-
-    @Option(names = "--hidden", defaultValue = "768")
-    int hidden;
-
-    @Option(names = "--heads", defaultValue = "12")
-    int heads;
+    @Mixin ModelSizeOptions size;
 
     @Option(names = "--batch", defaultValue = "16")
     int batch;
@@ -47,13 +41,14 @@ public class BenchCommand {
     @Override
     public Integer call() {
       PrintWriter out = command.commandLine().getOut();
-      TrainBench.Result r = TrainBench.run(layers, hidden, heads, batch, seq, steps, warmup);
+      TrainBench.Result r =
+          TrainBench.run(size.layers, size.hidden, size.heads, batch, seq, steps, warmup);
       out.printf(
           Locale.ROOT,
           "model       %d layers x %d hidden x %d heads, %,d parameters%n",
-          layers,
-          hidden,
-          heads,
+          size.layers,
+          size.hidden,
+          size.heads,
           r.parameters());
       out.printf(
           Locale.ROOT,

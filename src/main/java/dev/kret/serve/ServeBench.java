@@ -254,12 +254,16 @@ public final class ServeBench {
       tmp = Files.createTempDirectory("kret-bench-serve");
       dir =
           ServeBench.randomModel(
-              tmp.resolve("model"), cmd.layers, cmd.hidden, cmd.heads, cmd.maxLength);
+              tmp.resolve("model"),
+              cmd.size.layers,
+              cmd.size.hidden,
+              cmd.size.heads,
+              cmd.maxLength);
       out.printf(
           Locale.ROOT,
           "model       random %d layers x %d hidden, max length %d%n",
-          cmd.layers,
-          cmd.hidden,
+          cmd.size.layers,
+          cmd.size.hidden,
           cmd.maxLength);
     } else {
       out.printf("model       %s%n", dir);

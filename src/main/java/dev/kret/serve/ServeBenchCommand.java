@@ -1,9 +1,11 @@
 package dev.kret.serve;
 
+import dev.kret.cli.ModelSizeOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,14 +26,7 @@ public class ServeBenchCommand implements Callable<Integer> {
       description = "Model directory; without it a random model of --layers/--hidden is written.")
   Path model;
 
-  @Option(names = "--layers", defaultValue = "12")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "768")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "12")
-  int heads;
+  @Mixin ModelSizeOptions size;
 
   @Option(names = "--max-length", defaultValue = "128", description = "Of the random model.")
   int maxLength;

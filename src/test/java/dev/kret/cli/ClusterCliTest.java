@@ -403,35 +403,40 @@ class ClusterCliTest {
   @Test
   void watchRedrawsOnChange(QuarkusMainLauncher launcher) throws Exception {
     AtomicBoolean done = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger epoch =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Runnable bump =
+        () -> {
+          var res =
+              client.resources(FineTuneRun.class).inNamespace("kret-watch").withName("watched");
+          FineTuneRun cur = res.get();
+          cur.setStatus(
+              new FineTuneRunStatus(
+                  null,
+                  "Training",
+                  "Training",
+                  List.of(),
+                  new ProgressStatus(epoch.incrementAndGet(), 100),
+                  List.of(),
+                  null,
+                  null,
+                  null));
+          client
+              .resources(FineTuneRun.class)
+              .inNamespace("kret-watch")
+              .resource(cur)
+              .updateStatus();
+        };
+    // The first drawing must already show progress: a fast start could otherwise draw "-" before
+    // the changer's first update.
+    bump.run();
     Thread changer =
         new Thread(
             () -> {
-              int i = 0;
               while (!done.get()) {
                 try {
                   Thread.sleep(700);
-                  var res =
-                      client
-                          .resources(FineTuneRun.class)
-                          .inNamespace("kret-watch")
-                          .withName("watched");
-                  FineTuneRun cur = res.get();
-                  cur.setStatus(
-                      new FineTuneRunStatus(
-                          null,
-                          "Training",
-                          "Training",
-                          List.of(),
-                          new ProgressStatus(++i, 100),
-                          List.of(),
-                          null,
-                          null,
-                          null));
-                  client
-                      .resources(FineTuneRun.class)
-                      .inNamespace("kret-watch")
-                      .resource(cur)
-                      .updateStatus();
+                  bump.run();
                 } catch (Exception e) {
                   return;
                 }
