@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,14 +42,9 @@ public class EvalCommand implements Callable<Integer> {
       description = "Also print precision, recall, F1 and support per label (text output).")
   boolean perClass;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass.")
-  int batchSize;
+  @Mixin DataOptions input;
 
-  @Option(names = "--skip-invalid", description = "Skip and count invalid rows.")
-  boolean skipInvalid;
-
-  @Option(names = "--verbose", description = "Print stack traces.")
-  boolean verbose;
+  @Mixin VerboseOption verbosity;
 
   @Override
   public Integer call() {
@@ -57,8 +53,10 @@ public class EvalCommand implements Callable<Integer> {
     try {
       KlueReDataset ds =
           KlueReDataset.load(
-              data, LoadOptions.defaults().withSkipInvalid(skipInvalid), Hub.fromEnvironment());
-      OfflineModel.Scores scores = OfflineModel.score(model, ds.examples(), batchSize);
+              data,
+              LoadOptions.defaults().withSkipInvalid(input.skipInvalid),
+              Hub.fromEnvironment());
+      OfflineModel.Scores scores = OfflineModel.score(model, ds.examples(), input.batchSize);
       int[] labels = ds.labelIds();
       EvalReport r =
           ReMetrics.evaluate(
@@ -108,19 +106,12 @@ public class EvalCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } catch (DatasetException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.INVALID_CONFIG;
     } catch (Exception e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.FAILED;
     }
-  }
-
-  private void trace(PrintWriter err, Exception e) {
-    if (verbose) {
-      e.printStackTrace(err);
-    }
-    err.flush();
   }
 }

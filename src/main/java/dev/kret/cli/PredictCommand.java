@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -125,14 +126,9 @@ public class PredictCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Examples per forward pass.")
-  int batchSize;
+  @Mixin DataOptions input;
 
-  @Option(names = "--skip-invalid", description = "Skip and count invalid rows.")
-  boolean skipInvalid;
-
-  @Option(names = "--verbose", description = "Print stack traces.")
-  boolean verbose;
+  @Mixin VerboseOption verbosity;
 
   @Override
   public Integer call() {
@@ -153,7 +149,9 @@ public class PredictCommand implements Callable<Integer> {
           data != null
               ? KlueReDataset.load(
                       data,
-                      LoadOptions.defaults().withRequireLabels(false).withSkipInvalid(skipInvalid),
+                      LoadOptions.defaults()
+                          .withRequireLabels(false)
+                          .withSkipInvalid(input.skipInvalid),
                       Hub.fromEnvironment())
                   .examples()
               : List.of(query.example());
@@ -168,15 +166,15 @@ public class PredictCommand implements Callable<Integer> {
       return ExitCodes.OK;
     } catch (RemoteException e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return e.status >= 400 && e.status < 500 ? ExitCodes.INVALID_CONFIG : ExitCodes.FAILED;
     } catch (DatasetException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.INVALID_CONFIG;
     } catch (Exception e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.FAILED;
     }
   }
@@ -195,7 +193,7 @@ public class PredictCommand implements Callable<Integer> {
   }
 
   private Scored offline(List<RelationExample> examples) throws IOException {
-    OfflineModel.Scores scores = OfflineModel.score(model, examples, batchSize);
+    OfflineModel.Scores scores = OfflineModel.score(model, examples, input.batchSize);
     return new Scored(scores.labels(), scores.probabilities());
   }
 
@@ -212,8 +210,8 @@ public class PredictCommand implements Callable<Integer> {
     URI predict = URI.create(base + "/v1/models/" + name + ":predict");
     List<String> labels = null;
     float[][] p = new float[examples.size()][];
-    for (int start = 0; start < examples.size(); start += batchSize) {
-      int end = Math.min(examples.size(), start + batchSize);
+    for (int start = 0; start < examples.size(); start += input.batchSize) {
+      int end = Math.min(examples.size(), start + input.batchSize);
       ObjectNode body = json.createObjectNode();
       ArrayNode instances = body.putArray("instances");
       for (RelationExample ex : examples.subList(start, end)) {
@@ -323,12 +321,5 @@ public class PredictCommand implements Callable<Integer> {
       }
     }
     Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private void trace(PrintWriter err, Exception e) {
-    if (verbose) {
-      e.printStackTrace(err);
-    }
-    err.flush();
   }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -82,8 +83,7 @@ public class TrainCommand implements Callable<Integer> {
       description = "auto (a GPU when present), cpu or gpu.")
   String device;
 
-  @Option(names = "--verbose", description = "Print stack traces.")
-  boolean verbose;
+  @Mixin VerboseOption verbosity;
 
   @Override
   public Integer call() {
@@ -118,15 +118,15 @@ public class TrainCommand implements Callable<Integer> {
         | FineTuner.InvalidRunException
         | ClusterRun.InvalidRunResource e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.INVALID_CONFIG;
     } catch (HubException e) {
       err.println("error: " + e.getMessage());
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.FAILED;
     } catch (Exception e) {
       err.println("error: " + e);
-      trace(err, e);
+      verbosity.trace(err, e);
       return ExitCodes.FAILED;
     }
   }
@@ -147,12 +147,5 @@ public class TrainCommand implements Callable<Integer> {
   private static String env(String name, String fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : v;
-  }
-
-  private void trace(PrintWriter err, Exception e) {
-    if (verbose) {
-      e.printStackTrace(err);
-    }
-    err.flush();
   }
 }
