@@ -1,0 +1,213 @@
+"""PyTorch eager reference for bench/klue-re-scratch.yaml (optional; not part of the build).
+
+The same recipe as kret's quality benchmark, written with Hugging Face transformers' RobertaModel:
+2 layers x hidden 128 (4 heads, FFN 512) from random init, typed-punct entity markers, the two
+entity-start states concatenated, 4 epochs, lr 1e-3, batch 32, 10% linear warmup then linear decay,
+AdamW (wd 0.01, none on bias/LayerNorm), global-norm clip 1.0, dropout 0.1. Prints the official
+KLUE-RE metrics per epoch, like kretctl's per-epoch line.
+
+Needs torch, transformers and scikit-learn (pip). Run from the repository root:
+  python3 bench/reference/klue_re_scratch_torch.py [--head linear|roberta|relu] [--seed 42]
+      [--batching random|grouped] [--epochs 4] [--dump-ids FILE]
+Data: ../shared/data/klue-re (CC BY-SA 4.0), vocab: ../shared/tokenizers/klue-roberta-base.
+"""
+
+import argparse
+import json
+import math
+import random
+import time
+
+import numpy as np
+import sklearn.metrics
+import torch
+from torch import nn
+from tokenizers import BertWordPieceTokenizer
+from transformers import RobertaConfig, RobertaModel
+
+p = argparse.ArgumentParser()
+p.add_argument("--data", default="../shared/data/klue-re")
+p.add_argument("--vocab", default="../shared/tokenizers/klue-roberta-base/vocab.txt")
+p.add_argument("--head", default="roberta", choices=["linear", "roberta", "relu"])
+p.add_argument("--seed", type=int, default=42)
+p.add_argument("--epochs", type=int, default=4)
+p.add_argument("--batch", type=int, default=32)
+p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--batching", default="random", choices=["random", "grouped"])
+p.add_argument("--max-length", type=int, default=256)
+p.add_argument("--train-limit", type=int, default=0)
+p.add_argument("--dump-ids", default="")
+args = p.parse_args()
+
+random.seed(args.seed)
+np.random.seed(args.seed)
+torch.manual_seed(args.seed)
+
+labels = json.load(open(f"{args.data}/relation_list.json", encoding="utf-8"))["relations"]
+label_id = {l: i for i, l in enumerate(labels)}
+tok = BertWordPieceTokenizer(
+    args.vocab, lowercase=False, strip_accents=False, clean_text=True, handle_chinese_chars=True
+)
+
+
+def marked(row):
+    """Sentence with @ * TYPE * subj @ and # ^ TYPE ^ obj #; returns text and the markers' chars."""
+    s, o = row["subject_entity"], row["object_entity"]
+    spans = sorted(
+        [(s["start_idx"], s["end_idx"], True, s["type"]), (o["start_idx"], o["end_idx"], False, o["type"])]
+    )
+    text, last, starts = "", 0, {}
+    for a, b, subj, typ in spans:
+        text += row["sentence"][last:a]
+        starts[subj] = len(text) + 1
+        opener = f" @ * {typ} * " if subj else f" # ^ {typ} ^ "
+        closer = " @ " if subj else " # "
+        text += opener + row["sentence"][a : b + 1] + closer
+        last = b + 1
+    text += row["sentence"][last:]
+    return text, starts[True], starts[False]
+
+
+def encode(rows):
+    out, cut = [], 0
+    for row in rows:
+        text, sc, oc = marked(row)
+        enc = tok.encode(text)
+        ids, offs = enc.ids, enc.offsets
+        si = next(i for i, (a, b) in enumerate(offs) if a == sc and b > a)
+        oi = next(i for i, (a, b) in enumerate(offs) if a == oc and b > a)
+        if len(ids) > args.max_length:
+            # keep a window that holds both markers (rare in KLUE-RE)
+            cut += 1
+            lo = max(1, min(si, oi) - 8)
+            body = ids[lo : lo + args.max_length - 2]
+            si, oi = si - lo + 1, oi - lo + 1
+            ids = [ids[0]] + body + [ids[-1]]
+        out.append((ids, si, oi, label_id[row["label"]]))
+    return out, cut
+
+
+train_rows = json.load(open(f"{args.data}/train.json", encoding="utf-8"))
+dev_rows = json.load(open(f"{args.data}/dev.json", encoding="utf-8"))
+if args.train_limit:
+    train_rows = train_rows[: args.train_limit]
+train, cut_t = encode(train_rows)
+dev, cut_d = encode(dev_rows)
+print(f"train {len(train)} (windowed {cut_t}), dev {len(dev)} (windowed {cut_d})", flush=True)
+if args.dump_ids:
+    with open(args.dump_ids, "w") as f:
+        for (ids, si, oi, y), row in zip(train + dev, train_rows + dev_rows):
+            f.write(json.dumps({"guid": row["guid"], "ids": ids, "s": si, "o": oi}) + "\n")
+
+H, PAD = 128, 1
+cfg = RobertaConfig(
+    vocab_size=tok.get_vocab_size(), hidden_size=H, num_hidden_layers=2, num_attention_heads=4,
+    intermediate_size=512, max_position_embeddings=514, type_vocab_size=1, pad_token_id=PAD,
+    bos_token_id=0, eos_token_id=2, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+)
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.roberta = RobertaModel(cfg, add_pooling_layer=False)
+        self.drop = nn.Dropout(0.1)
+        if args.head == "linear":
+            self.head = nn.Linear(2 * H, len(labels))
+        else:
+            self.dense = nn.Linear(2 * H, H)
+            self.out = nn.Linear(H, len(labels))
+        for m in [m for m in self.modules() if isinstance(m, nn.Linear) and m not in self.roberta.modules()]:
+            m.weight.data.normal_(0, cfg.initializer_range)
+            m.bias.data.zero_()
+
+    def forward(self, ids, mask, s, o):
+        h = self.roberta(input_ids=ids, attention_mask=mask).last_hidden_state
+        r = torch.arange(ids.shape[0])
+        x = torch.cat([h[r, s], h[r, o]], dim=-1)
+        if args.head == "linear":
+            return self.head(self.drop(x))
+        if args.head == "roberta":
+            return self.out(self.drop(torch.tanh(self.dense(self.drop(x)))))
+        return self.out(self.drop(torch.relu(self.dense(x))))
+
+
+model = Model()
+no_decay = lambda n: n.endswith("bias") or "LayerNorm" in n
+groups = [
+    {"params": [p for n, p in model.named_parameters() if not no_decay(n)], "weight_decay": 0.01},
+    {"params": [p for n, p in model.named_parameters() if no_decay(n)], "weight_decay": 0.0},
+]
+opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
+steps_per_epoch = math.ceil(len(train) / args.batch)
+total = steps_per_epoch * args.epochs
+warm = math.ceil(0.1 * total)
+sched = torch.optim.lr_scheduler.LambdaLR(
+    opt, lambda t: t / max(1, warm) if t < warm else max(0.0, (total - t) / max(1, total - warm))
+)
+
+
+def collate(items):
+    n = max(len(i[0]) for i in items)
+    ids = torch.full((len(items), n), PAD, dtype=torch.long)
+    for k, it in enumerate(items):
+        ids[k, : len(it[0])] = torch.tensor(it[0])
+    return (ids, (ids != PAD).long(), torch.tensor([i[1] for i in items]),
+            torch.tensor([i[2] for i in items]), torch.tensor([i[3] for i in items]))
+
+
+def batches(data, shuffle):
+    order = list(range(len(data)))
+    if shuffle:
+        random.shuffle(order)
+        if args.batching == "grouped":
+            mega = 50 * args.batch
+            chunks = [sorted(order[i : i + mega], key=lambda j: -len(data[j][0])) for i in range(0, len(order), mega)]
+            bs = [c[i : i + args.batch] for c in chunks for i in range(0, len(c), args.batch)]
+            random.shuffle(bs)
+            return bs
+    return [order[i : i + args.batch] for i in range(0, len(order), args.batch)]
+
+
+def metrics(probs, y):
+    pred = probs.argmax(1)
+    acc = (pred == y).mean() * 100
+    f1 = sklearn.metrics.f1_score(y, pred, average="micro", labels=list(range(1, len(labels)))) * 100
+    onehot = np.eye(len(labels))[y]
+    aps = []
+    for c in range(len(labels)):
+        prec, rec, _ = sklearn.metrics.precision_recall_curve(onehot[:, c], probs[:, c])
+        aps.append(sklearn.metrics.auc(rec, prec))
+    return acc, f1, np.mean(aps) * 100
+
+
+for epoch in range(1, args.epochs + 1):
+    model.train()
+    t0, seen, loss_sum = time.time(), 0, 0.0
+    for b in batches(train, True):
+        ids, mask, s, o, y = collate([train[i] for i in b])
+        loss = nn.functional.cross_entropy(model(ids, mask, s, o), y)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        seen += len(b)
+        loss_sum += loss.item() * len(b)
+    rate = seen / (time.time() - t0)
+    model.eval()
+    probs, ys, eloss = [], [], 0.0
+    with torch.no_grad():
+        for b in batches(dev, False):
+            ids, mask, s, o, y = collate([dev[i] for i in b])
+            logits = model(ids, mask, s, o)
+            eloss += nn.functional.cross_entropy(logits, y, reduction="sum").item()
+            probs.append(torch.softmax(logits, -1).numpy())
+            ys.append(y.numpy())
+    probs, ys = np.concatenate(probs), np.concatenate(ys)
+    acc, f1, auprc = metrics(probs, ys)
+    print(
+        f"epoch {epoch}  train_loss {loss_sum / seen:.4f}  eval_loss {eloss / len(dev):.4f}  "
+        f"acc {acc:.2f}  micro_f1 {f1:.2f}  auprc {auprc:.2f}  {rate:.1f} samples/s",
+        flush=True,
+    )
