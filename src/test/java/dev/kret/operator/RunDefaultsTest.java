@@ -94,30 +94,34 @@ class RunDefaultsTest {
     assertThat(new RunDefaults(Map.of(), List.of(), " ", "kret-models").queueName()).isNull();
   }
 
+  /** TestConfig with the operator defaults of {@link #DEFAULTS}. */
+  static OperatorConfig configWithDefaults() {
+    return new TestConfig() {
+      @Override
+      public ConfigValues.NodeSelector gpuNodeSelector() {
+        return new ConfigValues.NodeSelector(DEFAULTS.gpuNodeSelector());
+      }
+
+      @Override
+      public ConfigValues.Tolerations gpuTolerations() {
+        return new ConfigValues.Tolerations(DEFAULTS.gpuTolerations());
+      }
+
+      @Override
+      public Optional<String> queueName() {
+        return Optional.of("gpu");
+      }
+
+      @Override
+      public String modelClaim() {
+        return "team-models";
+      }
+    };
+  }
+
   @Test
   void trainingJobCarriesTheOperatorDefaults() {
-    OperatorConfig config =
-        new TestConfig() {
-          @Override
-          public ConfigValues.NodeSelector gpuNodeSelector() {
-            return new ConfigValues.NodeSelector(DEFAULTS.gpuNodeSelector());
-          }
-
-          @Override
-          public ConfigValues.Tolerations gpuTolerations() {
-            return new ConfigValues.Tolerations(DEFAULTS.gpuTolerations());
-          }
-
-          @Override
-          public Optional<String> queueName() {
-            return Optional.of("gpu");
-          }
-
-          @Override
-          public String modelClaim() {
-            return "team-models";
-          }
-        };
+    OperatorConfig config = configWithDefaults();
     Job job = TrainingJobDependent.desired(run(null, null), config);
     PodSpec pod = job.getSpec().getTemplate().getSpec();
     assertThat(pod.getNodeSelector()).containsEntry("nvidia.com/gpu.present", "true");
@@ -127,5 +131,21 @@ class RunDefaultsTest {
             v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("team-models"));
     assertThat(job.getMetadata().getLabels()).containsEntry(Labels.KUEUE_QUEUE, "gpu");
     assertThat(job.getSpec().getSuspend()).isTrue();
+  }
+
+  @Test
+  void predictorMountsTheClaimTheTrainerWroteTo() {
+    var deployment =
+        PredictorDeployment.desired(
+            run(null, null),
+            "klue-re",
+            "ml/klue/epoch-1",
+            "micro_f1",
+            60.0,
+            null,
+            configWithDefaults());
+    assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
+        .anySatisfy(
+            v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("team-models"));
   }
 }
