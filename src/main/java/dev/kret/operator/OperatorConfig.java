@@ -1,8 +1,11 @@
 package dev.kret.operator;
 
+import dev.kret.api.v1alpha1.StorageSpec;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** How the operator shapes training Jobs and judges their pods. */
 @ConfigMapping(prefix = "kret.operator")
@@ -45,4 +48,29 @@ public interface OperatorConfig {
   /** Non-root user and group the trainer runs as (also the model volume's fsGroup). */
   @WithDefault("1001")
   long runAsUser();
+
+  /**
+   * Node labels of GPU training pods whose run sets no {@code resources.nodeSelector}: a JSON
+   * object, as the chart renders {@code gpu.nodeSelector}.
+   */
+  @WithDefault("{}")
+  @WithConverter(ConfigValues.NodeSelectorConverter.class)
+  ConfigValues.NodeSelector gpuNodeSelector();
+
+  /**
+   * Tolerations of GPU training pods whose run sets no {@code resources.tolerations}: a JSON array,
+   * as the chart renders {@code gpu.tolerations}.
+   */
+  @WithDefault("[]")
+  @WithConverter(ConfigValues.TolerationsConverter.class)
+  ConfigValues.Tolerations gpuTolerations();
+
+  /** Kueue LocalQueue of runs that set no {@code resources.queueName}; none when unset. */
+  @WithConverter(ConfigValues.QueueNameConverter.class)
+  Optional<String> queueName();
+
+  /** Model volume claim of runs that set no {@code storage.claimName}. */
+  @WithDefault(StorageSpec.DEFAULT_CLAIM)
+  @WithConverter(ConfigValues.ClaimNameConverter.class)
+  String modelClaim();
 }

@@ -91,7 +91,7 @@ public final class PredictorDeployment {
       Double value,
       Deployment existing,
       OperatorConfig config) {
-    String claim = FineTuneRunStatusBuilder.specOf(run).storage().claimName();
+    String claim = RunDefaults.of(config).applyTo(run).storage().claimName();
     Map<String, String> annotations = new HashMap<>();
     annotations.put(MODEL_PATH, modelPath);
     annotations.put(METRIC, metric);

@@ -50,7 +50,7 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
   }
 
   static Job desired(FineTuneRun run, OperatorConfig config) {
-    FineTuneRunSpec spec = FineTuneRunStatusBuilder.specOf(run);
+    FineTuneRunSpec spec = RunDefaults.of(config).applyTo(run);
     ResourcesSpec res = spec.resources();
     String runName = run.getMetadata().getName();
     boolean queued = res.queueName() != null && !res.queueName().isBlank();

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.kret.operator.ConfigValues;
+import io.fabric8.kubernetes.api.model.Toleration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +74,43 @@ class ChartTest {
         .containsEntry("KRET_OPERATOR_MODEL_CLAIM", "kret-models");
     assertThat(YAML.readTree(env.get("KRET_OPERATOR_GPU_TOLERATIONS")).at("/0/key").asText())
         .isEqualTo("nvidia.com/gpu");
+    Map<String, String> k8sEnv = env(wc);
+    for (String v :
+        List.of(
+            "KRET_OPERATOR_GPU_NODE_SELECTOR",
+            "KRET_OPERATOR_GPU_TOLERATIONS",
+            "KRET_OPERATOR_MODEL_CLAIM")) {
+      assertThat(env.get(v)).as(v).isEqualTo(k8sEnv.get(v));
+    }
+  }
+
+  @Test
+  void renderedOperatorDefaultsAreWhatTheOperatorParses() throws IOException {
+    JsonNode c =
+        render(
+                new Helm(CHART)
+                    .template()
+                    .withName("kret")
+                    .set("gpu.nodeSelector.nvidia\\.com/gpu\\.present", "true")
+                    .set("kueue.queueName", "gpu")
+                    .call())
+            .get("Deployment/kret-operator")
+            .at("/spec/template/spec/containers/0");
+    Map<String, String> env = env(c);
+    assertThat(
+            new ConfigValues.NodeSelectorConverter()
+                .convert(env.get("KRET_OPERATOR_GPU_NODE_SELECTOR"))
+                .labels())
+        .containsExactly(Map.entry("nvidia.com/gpu.present", "true"));
+    assertThat(
+            new ConfigValues.TolerationsConverter()
+                .convert(env.get("KRET_OPERATOR_GPU_TOLERATIONS"))
+                .tolerations())
+        .containsExactly(new Toleration("NoSchedule", "nvidia.com/gpu", "Exists", null, null));
+    assertThat(new ConfigValues.QueueNameConverter().convert(env.get("KRET_OPERATOR_QUEUE_NAME")))
+        .isEqualTo("gpu");
+    assertThat(new ConfigValues.ClaimNameConverter().convert(env.get("KRET_OPERATOR_MODEL_CLAIM")))
+        .isEqualTo("kret-models");
   }
 
   @Test

@@ -1,9 +1,12 @@
 package dev.kret.operator;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** OperatorConfig at its documented defaults, for pure tests. */
-final class TestConfig implements OperatorConfig {
+class TestConfig implements OperatorConfig {
   @Override
   public String image() {
     return "ghcr.io/kret-dev/kret:0.1.0";
@@ -47,5 +50,25 @@ final class TestConfig implements OperatorConfig {
   @Override
   public long runAsUser() {
     return 1001;
+  }
+
+  @Override
+  public ConfigValues.NodeSelector gpuNodeSelector() {
+    return new ConfigValues.NodeSelector(Map.of());
+  }
+
+  @Override
+  public ConfigValues.Tolerations gpuTolerations() {
+    return new ConfigValues.Tolerations(List.of());
+  }
+
+  @Override
+  public Optional<String> queueName() {
+    return Optional.empty();
+  }
+
+  @Override
+  public String modelClaim() {
+    return "kret-models";
   }
 }
