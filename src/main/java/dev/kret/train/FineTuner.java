@@ -157,16 +157,7 @@ public final class FineTuner {
                 lossSum += loss * idx.length;
                 lossCount += idx.length;
               }
-              double norm = opt.gradNorm(m);
-              if (!Double.isFinite(norm)) {
-                opt.zeroGrad();
-              } else {
-                double clip =
-                    t.maxGradNorm() > 0 && norm > t.maxGradNorm()
-                        ? t.maxGradNorm() / (norm + 1e-6)
-                        : 1.0;
-                opt.step(schedule.rate(opt.stepCount()), clip, m);
-              }
+              TrainStep.optimizerStep(opt, schedule, t.maxGradNorm(), m);
             }
             seen += groupSize;
             step++;

@@ -27,4 +27,21 @@ public final class TrainStep {
       return loss.getFloat();
     }
   }
+
+  /**
+   * The optimizer half of a step: global gradient norm, clipping to {@code maxGradNorm} (0 = off),
+   * AdamW at the schedule's rate for this step. A non-finite norm skips the update (gradients are
+   * dropped, the step count does not advance). Returns the norm before clipping.
+   */
+  public static double optimizerStep(
+      AdamW opt, LinearSchedule schedule, double maxGradNorm, NDManager m) {
+    double norm = opt.gradNorm(m);
+    if (!Double.isFinite(norm)) {
+      opt.zeroGrad();
+      return norm;
+    }
+    double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1.0;
+    opt.step(schedule.rate(opt.stepCount()), clip, m);
+    return norm;
+  }
 }
