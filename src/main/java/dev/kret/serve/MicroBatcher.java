@@ -29,6 +29,7 @@ public final class MicroBatcher implements AutoCloseable {
   private final long maxWaitNanos;
   private final IntConsumer onBatch;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  private final int workerCount;
   private final Semaphore idle;
   private final ExecutorService workers;
   private final Thread gatherer;
@@ -77,6 +78,7 @@ public final class MicroBatcher implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.maxWaitNanos = maxWait.toNanos();
     this.onBatch = onBatch;
+    this.workerCount = workers;
     this.idle = new Semaphore(workers);
     AtomicInteger n = new AtomicInteger();
     // Exactly `workers` threads kept alive: forward passes run on long-lived threads, which keeps
@@ -112,6 +114,45 @@ public final class MicroBatcher implements AutoCloseable {
       queue.add(new Item(p, i, instances.get(i)));
     }
     return p.done;
+  }
+
+  /**
+   * Runs each batch once on every worker thread, before requests are served; not reported to {@code
+   * onBatch}. Each worker has its own libtorch thread state, so warming one would leave the others
+   * cold.
+   *
+   * @param afterPass told each batch once it has run on every worker
+   */
+  public void warmUp(
+      List<List<Encoded>> batches, java.util.function.Consumer<List<Encoded>> afterPass)
+      throws InterruptedException {
+    idle.acquire(workerCount);
+    try {
+      for (List<Encoded> batch : batches) {
+        // A barrier per pass keeps the tasks on distinct threads: none finishes before all started.
+        java.util.concurrent.CyclicBarrier together =
+            new java.util.concurrent.CyclicBarrier(workerCount);
+        List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+        for (int w = 0; w < workerCount; w++) {
+          runs.add(
+              workers.submit(
+                  () -> {
+                    together.await();
+                    return forward.apply(batch);
+                  }));
+        }
+        for (java.util.concurrent.Future<?> f : runs) {
+          try {
+            f.get();
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("warm-up pass failed: " + e.getCause(), e.getCause());
+          }
+        }
+        afterPass.accept(batch);
+      }
+    } finally {
+      idle.release(workerCount);
+    }
   }
 
   private void gatherLoop() {

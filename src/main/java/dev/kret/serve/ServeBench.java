@@ -72,7 +72,10 @@ public final class ServeBench {
       long rssBeforeKb,
       long rssAfterKb,
       CpuTime cpu,
-      Forward forward) {
+      Forward forward,
+      int arraysBefore,
+      int arraysAfter,
+      long heapCommittedMb) {
     public double requestsPerSecond() {
       return requests / seconds;
     }
@@ -250,6 +253,7 @@ public final class ServeBench {
       Forward forward = alone == null ? null : alone.get();
       long batchesBefore = server.metrics().batches();
       long rssBefore = rssKb();
+      int arraysBefore = server.liveArrays();
       long[] latencies = new long[requests];
       CpuTime cpuBefore = CpuTime.now();
       long t0 = System.nanoTime();
@@ -269,7 +273,10 @@ public final class ServeBench {
           rssBefore,
           rssKb(),
           cpu,
-          forward);
+          forward,
+          arraysBefore,
+          server.liveArrays(),
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20);
     } finally {
       pool.shutdownNow();
       connections.forEach(BenchConnection::close);
@@ -415,9 +422,13 @@ public final class ServeBench {
             100 * l.ofForward());
         out.printf(
             Locale.ROOT,
-            "             CPU ms per request: %s; forward alone: %.3f per instance%n",
+            "             CPU ms per request: %s; forward alone: %.3f per instance; model"
+                + " NDArrays %d -> %d; Java heap committed %d MB%n",
             l.cpu().perRequest(l.requests()),
-            l.forward().cpuMsPerInstance());
+            l.forward().cpuMsPerInstance(),
+            l.arraysBefore(),
+            l.arraysAfter(),
+            l.heapCommittedMb());
         out.flush();
       }
     } finally {
