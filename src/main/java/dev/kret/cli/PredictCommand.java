@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.data.DatasetException;
 import dev.kret.data.Entity;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
 import dev.kret.hub.Hub;
+import dev.kret.operator.PredictorDeployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,20 +37,32 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code kretctl predict}: predictions for a KLUE-RE file or one query from flags, offline with a
- * model directory or against a running {@code kretctl serve} endpoint.
+ * model directory, against a running {@code kretctl serve} endpoint, or against the endpoint a
+ * FineTuneRun was promoted to, reached through the API server's service proxy (so it works from
+ * outside the cluster with nothing but a kubeconfig).
  */
 @Command(
     name = "predict",
     description =
-        "Predict relations for KLUE-RE JSON or one query, with a model directory or a running"
-            + " endpoint.")
+        "Predict relations for KLUE-RE JSON or one query, with a model directory, a running"
+            + " endpoint, or the serving endpoint of a FineTuneRun.")
 public class PredictCommand implements Callable<Integer> {
 
   @Spec CommandSpec command;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "RUN",
+      description =
+          "A FineTuneRun: predict with the endpoint it was promoted to (status.serving), through"
+              + " the API server's service proxy; kubeconfig, --context and -n as for kretctl"
+              + " status.")
+  String run;
 
   @Option(names = "--model", paramLabel = "DIR", description = "Model directory (offline).")
   Path model;
@@ -128,14 +145,16 @@ public class PredictCommand implements Callable<Integer> {
 
   @Mixin DataOptions input;
 
-  @Mixin VerboseOption verbosity;
+  /** Used with RUN; its -v/--verbose also serves the other modes. */
+  @Mixin ClusterOptions cluster;
 
   @Override
   public Integer call() {
     PrintWriter err = command.commandLine().getErr();
-    if ((model == null) == (url == null)) {
+    if ((model != null ? 1 : 0) + (url != null ? 1 : 0) + (run != null ? 1 : 0) != 1) {
       err.println(
-          "error: give exactly one of --model DIR (offline) or --url URL (a running endpoint)");
+          "error: give exactly one of --model DIR (offline), --url URL (a running endpoint) or"
+              + " RUN (the serving endpoint of a FineTuneRun, through the cluster)");
       err.flush();
       return ExitCodes.USAGE;
     }
@@ -155,7 +174,16 @@ public class PredictCommand implements Callable<Integer> {
                       Hub.fromEnvironment())
                   .examples()
               : List.of(query.example());
-      Scored scored = url != null ? remote(examples) : offline(examples);
+      Scored scored;
+      if (model != null) {
+        scored = offline(examples);
+      } else if (url != null) {
+        scored = remote(examples, new Direct(url));
+      } else {
+        try (KubernetesClient client = cluster.client()) {
+          scored = remote(examples, ServiceProxy.of(client, cluster.namespace(client), run));
+        }
+      }
       if (output != null) {
         write(examples, scored);
         err.printf("%d predictions written to %s%n", examples.size(), output);
@@ -165,18 +193,49 @@ public class PredictCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.OK;
     } catch (RemoteException e) {
-      err.println("error: " + e.getMessage());
-      verbosity.trace(err, e);
-      return e.status >= 400 && e.status < 500 ? ExitCodes.INVALID_CONFIG : ExitCodes.FAILED;
+      return fail(
+          err, e, e.status >= 400 && e.status < 500 ? ExitCodes.INVALID_CONFIG : ExitCodes.FAILED);
+    } catch (CliException e) {
+      return fail(err, e, e.exitCode());
+    } catch (KubernetesClientException e) {
+      return fail(err, e, apiErrorCode(e));
     } catch (DatasetException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      verbosity.trace(err, e);
-      return ExitCodes.INVALID_CONFIG;
+      return fail(err, e, ExitCodes.INVALID_CONFIG);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail(err, e, ExitCodes.FAILED);
     } catch (Exception e) {
-      err.println("error: " + e.getMessage());
-      verbosity.trace(err, e);
-      return ExitCodes.FAILED;
+      return fail(err, e, ExitCodes.FAILED);
     }
+  }
+
+  private int fail(PrintWriter err, Exception e, int code) {
+    String m = e.getMessage();
+    if (e instanceof KubernetesClientException k) {
+      m =
+          ClusterCommand.isUnreachable(k)
+              ? "no cluster reachable: "
+                  + ClusterCommand.rootMessage(k)
+                  + " (check kubectl config current-context, --context or --kubeconfig)"
+              : ClusterCommand.statusMessage(k);
+    }
+    err.println(m != null && m.startsWith("error: ") ? m : "error: " + m);
+    if (cluster.verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return code;
+  }
+
+  private static int apiErrorCode(KubernetesClientException e) {
+    if (ClusterCommand.isUnreachable(e)) {
+      return ExitCodes.CLUSTER_UNREACHABLE;
+    }
+    return switch (e.getCode()) {
+      case 401, 403 -> ExitCodes.FORBIDDEN;
+      case 404 -> ExitCodes.NOT_FOUND;
+      default -> ExitCodes.FAILED;
+    };
   }
 
   /** Probabilities [n][labels] and the label order. */
@@ -197,17 +256,189 @@ public class PredictCommand implements Callable<Integer> {
     return new Scored(scores.labels(), scores.probabilities());
   }
 
-  /** KServe V1 requests of --batch-size instances each. */
-  private Scored remote(List<RelationExample> examples)
-      throws IOException, InterruptedException, RemoteException {
-    ObjectMapper json = new ObjectMapper();
-    HttpClient http =
+  /** One answer of an endpoint. */
+  record Reply(int status, String body) {}
+
+  /** Where the KServe V1 requests go. */
+  interface Endpoint {
+    /** POSTs JSON to {@code path} (e.g. /v1/models/kret:predict) and returns the answer. */
+    Reply post(String path, String json) throws IOException, InterruptedException;
+
+    /** How the endpoint is named in messages. */
+    String describe(String path);
+
+    /**
+     * The answer was not the predictor's own (a Kubernetes Status from the API server's proxy):
+     * turn it into the error to report, or null if the predictor answered.
+     */
+    default RuntimeException notPredictor(Reply reply, JsonNode json) {
+      return null;
+    }
+  }
+
+  /** A URL given with --url. */
+  static final class Direct implements Endpoint {
+    private final String base;
+    private final HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-    String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    URI predict = URI.create(base + "/v1/models/" + name + ":predict");
+
+    Direct(String url) {
+      base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    @Override
+    public Reply post(String path, String json) throws IOException, InterruptedException {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + path))
+                  .header("Content-Type", "application/json")
+                  .timeout(Duration.ofMinutes(2))
+                  .POST(HttpRequest.BodyPublishers.ofString(json))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body());
+    }
+
+    @Override
+    public String describe(String path) {
+      return base + path;
+    }
+  }
+
+  /**
+   * A FineTuneRun's serving endpoint: the predictor Service named in status.serving, in the run's
+   * namespace, reached through the API server's service proxy with the kubeconfig's credentials.
+   */
+  static final class ServiceProxy implements Endpoint {
+    private final KubernetesClient client;
+    private final String base;
+    private final String serving;
+    private final String namespace;
+
+    private ServiceProxy(KubernetesClient client, String namespace, String serving) {
+      this.client = client;
+      this.namespace = namespace;
+      this.serving = serving;
+      String master = client.getMasterUrl().toString();
+      this.base =
+          (master.endsWith("/") ? master : master + "/")
+              + "api/v1/namespaces/"
+              + namespace
+              + "/services/"
+              + serving
+              + ":"
+              + PredictorDeployment.PORT
+              + "/proxy";
+    }
+
+    /** The run's endpoint; fails with NOT_FOUND when the run or its serving endpoint is missing. */
+    static ServiceProxy of(KubernetesClient client, String namespace, String run) {
+      FineTuneRun r = ClusterCommand.getRun(client, namespace, run);
+      ServingStatus serving = r.getStatus() == null ? null : r.getStatus().serving();
+      if (serving == null || serving.name() == null || serving.name().isBlank()) {
+        throw new CliException(ExitCodes.NOT_FOUND, notServed(r, namespace));
+      }
+      return new ServiceProxy(client, namespace, serving.name());
+    }
+
+    static String notServed(FineTuneRun r, String namespace) {
+      String name = r.getMetadata().getName();
+      String state = r.getStatus() == null ? null : r.getStatus().state();
+      boolean promotes = r.getSpec() != null && r.getSpec().promotion() != null;
+      return "finetunerun \""
+          + name
+          + "\" in namespace "
+          + namespace
+          + " has no serving endpoint yet (state "
+          + (state == null ? "Pending" : state)
+          + "; "
+          + (promotes
+              ? "it is served once promoted: kretctl status " + name + " shows why not"
+              : "spec.promotion is not set, so it is never served; use --model with its model"
+                  + " directory")
+          + ")";
+    }
+
+    @Override
+    public Reply post(String path, String json) throws IOException, InterruptedException {
+      io.fabric8.kubernetes.client.http.HttpClient http = client.getHttpClient();
+      try {
+        io.fabric8.kubernetes.client.http.HttpResponse<String> r =
+            http.sendAsync(
+                    http.newHttpRequestBuilder()
+                        .uri(base + path)
+                        .timeout(2, java.util.concurrent.TimeUnit.MINUTES)
+                        .post("application/json", json)
+                        .build(),
+                    String.class)
+                .get();
+        return new Reply(r.code(), r.body() == null ? "" : r.body());
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw new KubernetesClientException(
+            "cannot reach the API server at " + client.getMasterUrl() + ": " + cause, cause);
+      }
+    }
+
+    @Override
+    public String describe(String path) {
+      return "serving " + namespace + "/" + serving + " (" + path + " via the API server)";
+    }
+
+    @Override
+    public RuntimeException notPredictor(Reply reply, JsonNode json) {
+      if (!"Status".equals(json.path("kind").asText())) {
+        return null;
+      }
+      String why = json.path("message").asText("HTTP " + reply.status());
+      return switch (reply.status()) {
+        case 401 ->
+            new CliException(
+                ExitCodes.FORBIDDEN,
+                "the API server rejected the credentials of the current context (log in again)");
+        case 403 ->
+            new CliException(
+                ExitCodes.FORBIDDEN,
+                "forbidden: " + why + " (predicting needs create on services/proxy)");
+        case 404 ->
+            new CliException(
+                ExitCodes.NOT_FOUND,
+                "serving "
+                    + serving
+                    + " has no Service in namespace "
+                    + namespace
+                    + ": "
+                    + why
+                    + " (the operator recreates it; kubectl get svc -n "
+                    + namespace
+                    + ")");
+        case 503 ->
+            new CliException(
+                ExitCodes.FAILED,
+                "serving "
+                    + serving
+                    + " has no ready predictor pod yet: "
+                    + why
+                    + " (retry once kubectl get deploy "
+                    + serving
+                    + " -n "
+                    + namespace
+                    + " shows it ready)");
+        default ->
+            new CliException(
+                ExitCodes.FAILED, "the API server answered " + reply.status() + ": " + why);
+      };
+    }
+  }
+
+  /** KServe V1 requests of --batch-size instances each. */
+  private Scored remote(List<RelationExample> examples, Endpoint endpoint)
+      throws IOException, InterruptedException, RemoteException {
+    ObjectMapper json = new ObjectMapper();
+    String predict = "/v1/models/" + name + ":predict";
     List<String> labels = null;
     float[][] p = new float[examples.size()][];
     for (int start = 0; start < examples.size(); start += input.batchSize) {
@@ -220,24 +451,23 @@ public class PredictCommand implements Callable<Integer> {
         n.remove("source");
         instances.add(n);
       }
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(predict)
-                  .header("Content-Type", "application/json")
-                  .timeout(Duration.ofMinutes(2))
-                  .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      Reply r = endpoint.post(predict, json.writeValueAsString(body));
       JsonNode reply;
       try {
         reply = json.readTree(r.body());
       } catch (IOException e) {
-        throw new RemoteException(r.statusCode(), predict + " answered " + r.statusCode());
+        throw new RemoteException(
+            r.status(), endpoint.describe(predict) + " answered " + r.status());
       }
-      if (r.statusCode() != 200) {
+      if (r.status() != 200) {
+        RuntimeException other = endpoint.notPredictor(r, reply);
+        if (other != null) {
+          throw other;
+        }
         String why = reply.path("error").asText(r.body());
         throw new RemoteException(
-            r.statusCode(), predict + " answered " + r.statusCode() + ": " + shift(why, start));
+            r.status(),
+            endpoint.describe(predict) + " answered " + r.status() + ": " + shift(why, start));
       }
       JsonNode preds = reply.path("predictions");
       for (int i = start; i < end; i++) {

@@ -21,6 +21,7 @@ public final class PredictorDeployment {
   public static final String FROM_RUN = "kret.dev/run";
   public static final String CONTAINER = "predictor";
   public static final int PORT = 8080;
+  public static final String MALLOC_ARENA_MAX = "2";
 
   private PredictorDeployment() {}
 
@@ -158,6 +159,13 @@ public final class PredictorDeployment {
         .addNewEnv()
         .withName("DJL_OFFLINE")
         .withValue("true")
+        .endEnv()
+        // glibc gives each thread that allocates natively (64 HTTP threads run the Rust
+        // tokenizer) its own arena, up to 8 per core; two arenas kept the tiny model's RSS
+        // ~100 MB lower at the same throughput (docs/serving.md, memory). Also set in the image.
+        .addNewEnv()
+        .withName("MALLOC_ARENA_MAX")
+        .withValue(MALLOC_ARENA_MAX)
         .endEnv()
         .addNewPort()
         .withName("http")

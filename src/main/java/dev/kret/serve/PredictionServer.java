@@ -70,9 +70,17 @@ public final class PredictionServer implements AutoCloseable {
   private volatile MicroBatcher batcher;
   private volatile boolean closing;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final WarmupListener warmupListener;
 
-  private PredictionServer(ServeConfig config) throws IOException {
+  /** Told each warm-up pass (rows, longest row), before readiness flips; for tests. */
+  @FunctionalInterface
+  interface WarmupListener {
+    void pass(PredictionServer server, int rows, int length);
+  }
+
+  private PredictionServer(ServeConfig config, WarmupListener warmupListener) throws IOException {
     this.config = config;
+    this.warmupListener = warmupListener;
     this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
     AtomicInteger n = new AtomicInteger();
     this.handlers =
@@ -93,7 +101,12 @@ public final class PredictionServer implements AutoCloseable {
 
   /** Binds the port, then loads the model in the background. */
   public static PredictionServer start(ServeConfig config, Loader loader) throws IOException {
-    PredictionServer s = new PredictionServer(config);
+    return start(config, loader, (server, rows, length) -> {});
+  }
+
+  static PredictionServer start(ServeConfig config, Loader loader, WarmupListener warmup)
+      throws IOException {
+    PredictionServer s = new PredictionServer(config, warmup);
     s.http.start();
     Thread t = new Thread(() -> s.load(loader), "kret-model-load");
     t.setDaemon(true);
@@ -111,12 +124,27 @@ public final class PredictionServer implements AutoCloseable {
       }
       RelationClassifier c = new RelationClassifier(o);
       opened = o;
-      classifier = c;
-      batcher =
+      MicroBatcher b =
           new MicroBatcher(
               c::forward, config.maxBatch(), config.maxWait(), config.workers(), metrics::batch);
+      batcher = b;
+      long t0 = System.nanoTime();
+      List<List<Encoded>> passes = Warmup.batches(c, config.maxBatch());
+      b.warmUp(
+          passes,
+          batch -> {
+            int longest = 0;
+            for (Encoded e : batch) {
+              longest = Math.max(longest, e.ids().length);
+            }
+            warmupListener.pass(this, batch.size(), longest);
+          });
+      // Readiness flips only now, after the warm-up.
+      classifier = c;
       loaded.complete(null);
-      LOG.infof("model %s loaded: %d labels", config.name(), c.labels().size());
+      LOG.infof(
+          "model %s loaded: %d labels; %d warm-up passes in %d ms",
+          config.name(), c.labels().size(), passes.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (Throwable e) {
       LOG.errorf(e, "model %s failed to load", config.name());
       loaded.completeExceptionally(e);
@@ -142,6 +170,12 @@ public final class PredictionServer implements AutoCloseable {
 
   public ServeMetrics metrics() {
     return metrics;
+  }
+
+  /** NDArrays held by the model's manager and its sub-managers; 0 before the model is loaded. */
+  public int liveArrays() {
+    RelationClassifier c = classifier;
+    return c == null ? 0 : c.model().manager().getManagedArrays().size();
   }
 
   public ServeConfig config() {
@@ -209,7 +243,7 @@ public final class PredictionServer implements AutoCloseable {
       } else if (path.equals("/metrics")) {
         endpoint = "metrics";
         get(method);
-        status = text(ex, 200, metrics.render());
+        status = text(ex, 200, metrics.render(liveArrays(), ServeBench.rssKb() * 1024));
       } else if (path.startsWith("/v2/models/")) {
         String rest = path.substring("/v2/models/".length());
         if (rest.endsWith("/infer")) {

@@ -22,10 +22,10 @@ import dev.kret.text.TextTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +33,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,14 +44,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Load test of the endpoint in one process: the batched forward pass alone (the ceiling), then
  * closed-loop clients at each concurrency sending one-instance KServe V1 requests over loopback
- * HTTP. Queries are the bundled KLUE-RE validation sample.
+ * HTTP/1.1 keep-alive connections. Queries are the bundled KLUE-RE validation sample.
  */
 public final class ServeBench {
 
   /** The forward pass alone: instances per second at the server's max batch size. */
-  public record Forward(int batch, int instances, double seconds) {
+  public record Forward(int batch, int instances, double seconds, long cpuNanos) {
     public double instancesPerSecond() {
       return instances / seconds;
+    }
+
+    /** Process CPU per instance, milliseconds (every core libtorch used). */
+    public double cpuMsPerInstance() {
+      return cpuNanos / 1e6 / instances;
     }
   }
 
@@ -63,9 +70,87 @@ public final class ServeBench {
       double p99Ms,
       double meanBatch,
       long rssBeforeKb,
-      long rssAfterKb) {
+      long rssAfterKb,
+      CpuTime cpu,
+      Forward forward,
+      int arraysBefore,
+      int arraysAfter,
+      long heapCommittedMb) {
     public double requestsPerSecond() {
       return requests / seconds;
+    }
+
+    /** Throughput over the forward pass alone timed just before this level. */
+    public double ofForward() {
+      return forward == null ? Double.NaN : requestsPerSecond() / forward.instancesPerSecond();
+    }
+  }
+
+  /**
+   * CPU time of the process by thread group, in nanoseconds. Load on a shared machine changes
+   * wall-clock figures but hardly CPU time per request, so this says where the time goes.
+   */
+  public record CpuTime(Map<String, Long> nanos) {
+    static final String NATIVE = "native+gc";
+
+    /** A snapshot: per Java thread group, and the rest of the process (libtorch's pool, GC). */
+    static CpuTime now() {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      Map<String, Long> by = new TreeMap<>();
+      long java = 0;
+      for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (t == null) {
+          continue;
+        }
+        long ns = threads.getThreadCpuTime(t.getThreadId());
+        if (ns > 0) {
+          by.merge(group(t.getThreadName()), ns, Long::sum);
+          java += ns;
+        }
+      }
+      if (ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        by.put(NATIVE, Math.max(0, os.getProcessCpuTime() - java));
+      }
+      return new CpuTime(by);
+    }
+
+    static String group(String thread) {
+      if (thread.startsWith("kret-http-")) {
+        return "http";
+      }
+      if (thread.equals("HTTP-Dispatcher")) {
+        return "http-dispatch";
+      }
+      if (thread.equals("kret-batcher-gather")) {
+        return "gather";
+      }
+      if (thread.startsWith("kret-batcher-")) {
+        return "forward";
+      }
+      if (thread.startsWith("kret-bench-") || thread.startsWith("HttpClient-")) {
+        return "client";
+      }
+      return "other-java";
+    }
+
+    CpuTime minus(CpuTime before) {
+      Map<String, Long> d = new TreeMap<>();
+      nanos.forEach((k, v) -> d.put(k, v - before.nanos.getOrDefault(k, 0L)));
+      return new CpuTime(d);
+    }
+
+    /** "http 0.21 forward 0.15 …": milliseconds of CPU per request, largest first. */
+    String perRequest(int requests) {
+      StringBuilder b = new StringBuilder();
+      long total = 0;
+      List<Map.Entry<String, Long>> list = new ArrayList<>(nanos.entrySet());
+      list.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+      for (Map.Entry<String, Long> e : list) {
+        total += e.getValue();
+        b.append(String.format(Locale.ROOT, " %s %.3f", e.getKey(), e.getValue() / 1e6 / requests));
+      }
+      return String.format(Locale.ROOT, "total %.3f:", total / 1e6 / requests) + b;
     }
   }
 
@@ -111,13 +196,14 @@ public final class ServeBench {
       clf.forward(slice(enc, i * batch, batch));
     }
     int done = 0;
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     for (int i = 0; done < instances; i++) {
       List<Encoded> b = slice(enc, i * batch, batch);
       clf.forward(b);
       done += b.size();
     }
-    return new Forward(batch, done, (System.nanoTime() - t0) / 1e9);
+    return new Forward(batch, done, (System.nanoTime() - t0) / 1e9, processCpuNanos() - cpu0);
   }
 
   private static List<Encoded> slice(List<Encoded> enc, int from, int n) {
@@ -128,9 +214,18 @@ public final class ServeBench {
     return out;
   }
 
-  /** Closed loop: {@code concurrency} clients, each sending its next request when one returns. */
+  /**
+   * Closed loop: {@code concurrency} clients, each sending its next request when one returns. After
+   * {@code warmup} untimed requests, {@code alone} (if any) times the forward pass alone, so that
+   * the two figures compared are taken seconds apart under the same machine load.
+   */
   public static Level load(
-      PredictionServer server, List<RelationExample> queries, int concurrency, int requests)
+      PredictionServer server,
+      List<RelationExample> queries,
+      int concurrency,
+      int requests,
+      int warmup,
+      java.util.function.Supplier<Forward> alone)
       throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<String> bodies = new ArrayList<>();
@@ -144,20 +239,27 @@ public final class ServeBench {
       bodies.add(json.writeValueAsString(n));
     }
     URI uri = URI.create(server.baseUrl() + "/v1/models/" + server.config().name() + ":predict");
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newCachedThreadPool(daemon()))
-            .build();
+    List<byte[]> payloads = new ArrayList<>();
+    for (String body : bodies) {
+      payloads.add(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency, daemon());
+    List<BenchConnection> connections = new ArrayList<>();
+    for (int c = 0; c < concurrency; c++) {
+      connections.add(new BenchConnection(uri));
+    }
     try {
-      run(http, pool, uri, bodies, concurrency, Math.max(concurrency * 2, requests / 20), null);
+      run(connections, pool, payloads, Math.max(concurrency * 2, warmup), null);
+      Forward forward = alone == null ? null : alone.get();
       long batchesBefore = server.metrics().batches();
       long rssBefore = rssKb();
+      int arraysBefore = server.liveArrays();
       long[] latencies = new long[requests];
+      CpuTime cpuBefore = CpuTime.now();
       long t0 = System.nanoTime();
-      int errors = run(http, pool, uri, bodies, concurrency, requests, latencies);
+      int errors = run(connections, pool, payloads, requests, latencies);
       double seconds = (System.nanoTime() - t0) / 1e9;
+      CpuTime cpu = CpuTime.now().minus(cpuBefore);
       long batches = server.metrics().batches() - batchesBefore;
       Arrays.sort(latencies);
       return new Level(
@@ -169,47 +271,41 @@ public final class ServeBench {
           latencies[(int) (0.99 * (requests - 1))] / 1e6,
           batches == 0 ? 0 : (double) requests / batches,
           rssBefore,
-          rssKb());
+          rssKb(),
+          cpu,
+          forward,
+          arraysBefore,
+          server.liveArrays(),
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20);
     } finally {
       pool.shutdownNow();
+      connections.forEach(BenchConnection::close);
     }
   }
 
+  /** Each connection is one closed-loop client; requests are taken from a shared counter. */
   private static int run(
-      HttpClient http,
+      List<BenchConnection> connections,
       ExecutorService pool,
-      URI uri,
-      List<String> bodies,
-      int concurrency,
+      List<byte[]> payloads,
       int requests,
       long[] latencies)
       throws Exception {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     List<Future<?>> clients = new ArrayList<>();
-    for (int c = 0; c < concurrency; c++) {
+    for (BenchConnection connection : connections) {
       clients.add(
           pool.submit(
               () -> {
                 for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                  HttpRequest req =
-                      HttpRequest.newBuilder(uri)
-                          .header("Content-Type", "application/json")
-                          .timeout(Duration.ofMinutes(2))
-                          .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i % bodies.size())))
-                          .build();
                   long t = System.nanoTime();
                   try {
-                    HttpResponse<byte[]> r =
-                        http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-                    if (r.statusCode() != 200) {
+                    if (connection.post(payloads.get(i % payloads.size())) != 200) {
                       errors.incrementAndGet();
                     }
-                  } catch (IOException e) {
+                  } catch (IOException | RuntimeException e) {
                     errors.incrementAndGet();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                   }
                   if (latencies != null) {
                     latencies[i] = System.nanoTime() - t;
@@ -229,6 +325,13 @@ public final class ServeBench {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
   }
 
   /** Resident set size of this process, from /proc (0 where there is none). */
@@ -271,32 +374,41 @@ public final class ServeBench {
     List<RelationExample> queries = ServeBench.queries();
     ModelDirectory.Opened opened = ModelDirectory.open(dir, Djl.device(false));
     RelationClassifier clf = new RelationClassifier(opened);
-    ServeBench.Forward fwd = ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
+    // Untimed here: the first passes run before the JIT has compiled DJL's op path.
+    ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
     out.printf(
         Locale.ROOT,
-        "forward     batch %d alone: %.1f instances/s%n",
-        fwd.batch(),
-        fwd.instancesPerSecond());
-    out.printf(
-        Locale.ROOT,
-        "server      max batch %d, max wait %d ms, %d workers, %d requests per level%n",
+        "server      max batch %d, max wait %d ms, %d workers, %d requests per level after %d"
+            + " untimed%n",
         cmd.maxBatch,
         cmd.maxWaitMs,
         cmd.workers,
-        cmd.requests);
-    out.println("concurrency  req/s     p50 ms   p99 ms   p99/p50  mean batch  errors  RSS MB");
+        cmd.requests,
+        cmd.warmup);
+    out.println(
+        "(forward alone: batches of the max batch, timed between each level's warm-up and the"
+            + " level)");
+    out.println(
+        "concurrency  req/s     p50 ms   p99 ms   p99/p50  mean batch  errors  RSS MB       "
+            + "forward alone  ratio");
     out.flush();
     ServeConfig config =
         ServeConfig.loopback("bench")
             .withBatching(cmd.maxBatch, Duration.ofMillis(cmd.maxWaitMs), cmd.workers);
-    List<ServeBench.Level> levels = new ArrayList<>();
     try (PredictionServer server = PredictionServer.start(config, () -> opened)) {
       server.loaded().get(10, TimeUnit.MINUTES);
       for (int c : cmd.concurrency) {
-        ServeBench.Level l = ServeBench.load(server, queries, c, cmd.requests);
+        ServeBench.Level l =
+            ServeBench.load(
+                server,
+                queries,
+                c,
+                cmd.requests,
+                cmd.warmup,
+                () -> ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances));
         out.printf(
             Locale.ROOT,
-            "%11d  %7.1f  %7.1f  %7.1f  %7.2f  %10.1f  %6d  %d -> %d%n",
+            "%11d  %7.1f  %7.1f  %7.1f  %7.2f  %10.1f  %6d  %5d -> %5d  %13.1f  %4.0f%%%n",
             c,
             l.requestsPerSecond(),
             l.p50Ms(),
@@ -305,28 +417,20 @@ public final class ServeBench {
             l.meanBatch(),
             l.errors(),
             l.rssBeforeKb() / 1024,
-            l.rssAfterKb() / 1024);
-        out.flush();
-        levels.add(l);
-      }
-      ServeBench.Forward again =
-          ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
-      out.printf(
-          Locale.ROOT,
-          "forward     batch %d alone, after the load: %.1f instances/s%n",
-          again.batch(),
-          again.instancesPerSecond());
-      // The first figure is taken before the JIT has compiled DJL's op path; the one after the
-      // load is the steady state the endpoint runs in, so the ratio uses the larger of the two.
-      double ceiling = Math.max(fwd.instancesPerSecond(), again.instancesPerSecond());
-      for (ServeBench.Level l : levels) {
+            l.rssAfterKb() / 1024,
+            l.forward().instancesPerSecond(),
+            100 * l.ofForward());
         out.printf(
             Locale.ROOT,
-            "concurrency %d: %.0f%% of the forward pass alone%n",
-            l.concurrency(),
-            100 * l.requestsPerSecond() / ceiling);
+            "             CPU ms per request: %s; forward alone: %.3f per instance; model"
+                + " NDArrays %d -> %d; Java heap committed %d MB%n",
+            l.cpu().perRequest(l.requests()),
+            l.forward().cpuMsPerInstance(),
+            l.arraysBefore(),
+            l.arraysAfter(),
+            l.heapCommittedMb());
+        out.flush();
       }
-      out.flush();
     } finally {
       if (tmp != null) {
         ModelDirectory.deleteRecursively(tmp);

@@ -38,6 +38,14 @@ public class ServeBenchCommand implements Callable<Integer> {
   int requests;
 
   @Option(
+      names = "--warmup",
+      defaultValue = "1000",
+      description =
+          "Untimed requests before each level (the JIT compiles the request path for ~30 s of"
+              + " CPU here; figures taken earlier measure the compiler).")
+  int warmup;
+
+  @Option(
       names = "--forward-instances",
       defaultValue = "512",
       description = "Instances timed for the forward pass alone (after as many untimed).")

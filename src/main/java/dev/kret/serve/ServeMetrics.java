@@ -95,8 +95,22 @@ public final class ServeMetrics {
     return batchSize.count.get();
   }
 
-  public String render() {
+  /**
+   * The text exposition.
+   *
+   * @param liveArrays native arrays held by the model's manager (flat unless something leaks)
+   * @param residentBytes the process's resident set (0 where /proc is missing: not rendered)
+   */
+  public String render(long liveArrays, long residentBytes) {
     StringBuilder out = new StringBuilder(4096);
+    out.append("# HELP kret_serve_native_arrays NDArrays held by the model's manager.\n");
+    out.append("# TYPE kret_serve_native_arrays gauge\n");
+    out.append("kret_serve_native_arrays ").append(liveArrays).append('\n');
+    if (residentBytes > 0) {
+      out.append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n");
+      out.append("# TYPE process_resident_memory_bytes gauge\n");
+      out.append("process_resident_memory_bytes ").append(residentBytes).append('\n');
+    }
     out.append("# HELP kret_serve_requests_total HTTP requests by endpoint and status code.\n");
     out.append("# TYPE kret_serve_requests_total counter\n");
     new TreeMap<>(requests)

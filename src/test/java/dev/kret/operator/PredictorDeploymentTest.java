@@ -28,6 +28,22 @@ class PredictorDeploymentTest {
   }
 
   @Test
+  void capsGlibcArenasAndKeepsDjlOffline() {
+    var env = serving("ml/klue/epoch-2", null).getSpec().getTemplate().getSpec().getContainers();
+    assertThat(env.get(0).getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("MALLOC_ARENA_MAX");
+              assertThat(e.getValue()).isEqualTo("2");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("DJL_OFFLINE");
+              assertThat(e.getValue()).isEqualTo("true");
+            });
+  }
+
+  @Test
   void acceptsAbsoluteModelPaths() {
     assertThat(PredictorDeployment.mountedPath("/models/a/b")).isEqualTo("/models/a/b");
   }

@@ -93,4 +93,69 @@ class MicroBatcherTest {
     assertThat(queued.get(5, TimeUnit.SECONDS)).hasNumberOfRows(5);
     assertThatThrownBy(() -> b.submit(rows(0, 1)).get()).hasCauseInstanceOf(ServeError.class);
   }
+
+  @Test
+  void keepsFillingTheNextBatchWhileTheWorkerIsBusy() throws Exception {
+    List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (MicroBatcher b =
+        new MicroBatcher(
+            batch -> {
+              started.countDown();
+              try {
+                release.await(5, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return echo(batch);
+            },
+            8,
+            Duration.ofMillis(20),
+            1,
+            sizes::add)) {
+      CompletableFuture<float[][]> first = b.submit(rows(0, 1));
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue(); // the only worker is busy now
+      CompletableFuture<float[][]> second = b.submit(rows(10, 1));
+      Thread.sleep(100); // past max wait: the next batch is gathered and waits for the worker
+      CompletableFuture<float[][]> third = b.submit(rows(20, 3));
+      Thread.sleep(50);
+      release.countDown();
+      first.get(5, TimeUnit.SECONDS);
+      second.get(5, TimeUnit.SECONDS);
+      assertThat(third.get(5, TimeUnit.SECONDS)[2][0]).isEqualTo(22f);
+    }
+    assertThat(sizes).containsExactly(1, 4);
+  }
+
+  @Test
+  void runsAtMostWorkersForwardPassesAtOnce() throws Exception {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    try (MicroBatcher b =
+        new MicroBatcher(
+            batch -> {
+              most.accumulateAndGet(running.incrementAndGet(), Math::max);
+              try {
+                Thread.sleep(20);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              running.decrementAndGet();
+              return echo(batch);
+            },
+            1,
+            Duration.ZERO,
+            2,
+            n -> {})) {
+      List<CompletableFuture<float[][]>> futures = new ArrayList<>();
+      for (int r = 0; r < 10; r++) {
+        futures.add(b.submit(rows(r, 1)));
+      }
+      for (CompletableFuture<float[][]> f : futures) {
+        f.get(5, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(most.get()).isEqualTo(2);
+  }
 }

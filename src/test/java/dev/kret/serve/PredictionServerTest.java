@@ -415,6 +415,36 @@ class PredictionServerTest {
   }
 
   @Test
+  void readyFlipsOnlyAfterTheWarmUpPassesRanOnEveryWorker() throws Exception {
+    List<String> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Integer> probes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (PredictionServer s =
+        PredictionServer.start(
+            ServeConfig.loopback("tiny").withBatching(4, Duration.ofMillis(5), 2),
+            () -> ModelDirectory.open(FIXTURE, Djl.device(false)),
+            (server, rows, length) -> {
+              passes.add(rows + "x" + length);
+              probes.add(new ServeClient(server.baseUrl()).get("/v2/health/ready").status());
+              probes.add(
+                  new ServeClient(server.baseUrl())
+                      .post("/v1/models/tiny:predict", v1(dev.subList(0, 1)))
+                      .status());
+            })) {
+      s.loaded().get(60, TimeUnit.SECONDS);
+      assertThat(probes).hasSize(8).containsOnly(503);
+      int maxLength;
+      try (ModelDirectory.Opened o = ModelDirectory.open(FIXTURE, Djl.device(false))) {
+        maxLength = new RelationClassifier(o).encoder().maxLength();
+      }
+      assertThat(passes).contains("1x" + maxLength, "4x" + maxLength);
+      assertThat(passes.get(0)).startsWith("1x");
+      assertThat(new ServeClient(s.baseUrl()).get("/v2/health/ready").status()).isEqualTo(200);
+      // Warm-up passes are not requests: the batch-size histogram starts empty.
+      assertThat(s.metrics().batches()).isZero();
+    }
+  }
+
+  @Test
   void lenientServerAcceptsAWordThatDiffersFromItsSpan() throws Exception {
     try (PredictionServer s =
         PredictionServer.start(
