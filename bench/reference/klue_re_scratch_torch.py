@@ -28,7 +28,8 @@ from transformers import RobertaConfig, RobertaModel
 p = argparse.ArgumentParser()
 p.add_argument("--data", default="../shared/data/klue-re")
 p.add_argument("--vocab", default="../shared/tokenizers/klue-roberta-base/vocab.txt")
-p.add_argument("--head", default="roberta", choices=["linear", "roberta", "relu"])
+p.add_argument("--head", default="relu", choices=["linear", "roberta", "relu"])
+p.add_argument("--embedding-std", type=float, default=0.05)
 p.add_argument("--seed", type=int, default=42)
 p.add_argument("--epochs", type=int, default=4)
 p.add_argument("--batch", type=int, default=32)
@@ -117,6 +118,11 @@ class Model(nn.Module):
         else:
             self.dense = nn.Linear(2 * H, H)
             self.out = nn.Linear(H, len(labels))
+        for m in self.roberta.embeddings.modules():
+            if isinstance(m, nn.Embedding):
+                m.weight.data.normal_(0, args.embedding_std)
+                if m.padding_idx is not None:
+                    m.weight.data[m.padding_idx].zero_()
         for m in [m for m in self.modules() if isinstance(m, nn.Linear) and m not in self.roberta.modules()]:
             m.weight.data.normal_(0, cfg.initializer_range)
             m.bias.data.zero_()

@@ -1,7 +1,7 @@
 """Writes src/test/resources/golden/train-trajectory.json: a training trajectory computed by PyTorch.
 
 The fixture model (../shared/fixtures/tiny-roberta-klue-re, hidden 32) gets an entity-start head
-(dense 2H->H, out_proj H->30) drawn here from a fixed seed; then 8 AdamW steps (wd 0.01, none on
+(dense 2H->H, ReLU, out_proj H->30) drawn here from a fixed seed; then 8 AdamW steps (wd 0.01, none on
 bias/LayerNorm; linear warmup over 2 of 8 steps to lr 1e-3, then linear decay; global-norm clip
 0.5; dropout off) run on the first 64 rows of the bundled KLUE-RE sample with typed-punct markers,
 batch 8, dynamic padding. TrainTrajectoryGoldenTest runs the same steps with kret's engine and
@@ -99,7 +99,7 @@ def logits(ids, si, oi):
         x = ln(lin(inter, p + "output.dense") + x, p + "output.LayerNorm")
     r = torch.arange(b)
     h = torch.cat([x[r, si], x[r, oi]], -1)
-    return lin(torch.tanh(lin(h, "classifier.dense")), "classifier.out_proj")
+    return lin(torch.relu(lin(h, "classifier.dense")), "classifier.out_proj")
 
 
 def batch(items):

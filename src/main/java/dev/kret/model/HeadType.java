@@ -4,7 +4,10 @@ package dev.kret.model;
 public enum HeadType {
   /** Hugging Face RobertaClassificationHead over the first token. */
   CLS("cls"),
-  /** The states of both entities' first marker tokens, concatenated. */
+  /**
+   * The states of both entities' first marker tokens, concatenated, then dense(2H→H) → ReLU →
+   * dropout → out_proj (Zhou and Chen, 2021).
+   */
   ENTITY_START("entity-start");
 
   private final String spec;

@@ -105,7 +105,16 @@ public final class RelationModel implements AutoCloseable {
 
   /** A model with Hugging Face's initialisation (normal(0, initializer_range), zero bias). */
   public static RelationModel random(RobertaConfig config, Device device, long seed) {
-    return fromTensors(config, device, Map.of(), seed, "random init").model();
+    return random(config, device, seed, config.initializerRange());
+  }
+
+  /**
+   * As {@link #random(RobertaConfig, Device, long)}, with the embedding tables drawn from normal(0,
+   * {@code embeddingStd}) instead (the padding row stays zero).
+   */
+  public static RelationModel random(
+      RobertaConfig config, Device device, long seed, double embeddingStd) {
+    return build(config, device, Map.of(), seed, "random init", embeddingStd).model();
   }
 
   /** The result of building a model from a checkpoint's tensors. */
@@ -119,6 +128,16 @@ public final class RelationModel implements AutoCloseable {
    */
   public static Loaded fromTensors(
       RobertaConfig config, Device device, Map<String, TensorData> tensors, long seed, String src) {
+    return build(config, device, tensors, seed, src, config.initializerRange());
+  }
+
+  private static Loaded build(
+      RobertaConfig config,
+      Device device,
+      Map<String, TensorData> tensors,
+      long seed,
+      String src,
+      double embeddingStd) {
     Map<String, TensorData> byName = new LinkedHashMap<>();
     List<String> unexpected = new ArrayList<>();
     LinkedHashMap<String, long[]> shapes = shapes(config);
@@ -138,7 +157,7 @@ public final class RelationModel implements AutoCloseable {
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
-      float[] values = init(config, name, shape, rng.split());
+      float[] values = init(config, name, shape, rng.split(), embeddingStd);
       TensorData t = byName.get(name);
       if (t != null && java.util.Arrays.equals(t.shape(), shape)) {
         values = t.data();
@@ -172,7 +191,8 @@ public final class RelationModel implements AutoCloseable {
     return n;
   }
 
-  private static float[] init(RobertaConfig c, String name, long[] shape, SplittableRandom rng) {
+  private static float[] init(
+      RobertaConfig c, String name, long[] shape, SplittableRandom rng, double embeddingStd) {
     long n = 1;
     for (long d : shape) {
       n *= d;
@@ -187,7 +207,7 @@ public final class RelationModel implements AutoCloseable {
     if (name.endsWith(".bias")) {
       return v;
     }
-    double std = c.initializerRange();
+    double std = name.endsWith("_embeddings.weight") ? embeddingStd : c.initializerRange();
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (gaussian(rng) * std);
     }
@@ -254,6 +274,12 @@ public final class RelationModel implements AutoCloseable {
       x = s.concat(o, 1);
     }
     float drop = (float) config.hiddenDropout();
+    if (config.head() == HeadType.ENTITY_START) {
+      // Zhou and Chen (2021), the head of the typed-marker baseline: dense -> ReLU -> dropout.
+      x = Activation.relu(linear(x, "classifier.dense"));
+      return linear(dropout(x, drop, training), "classifier.out_proj");
+    }
+    // Hugging Face's RobertaClassificationHead.
     x = dropout(x, drop, training);
     x = linear(x, "classifier.dense").tanh();
     x = dropout(x, drop, training);

@@ -363,7 +363,7 @@ public final class FineTuner {
         cfg = cfg.withDropout(spec.training().dropout());
       }
       cfg = cfg.withPadTokenId(tok.padId());
-      return new Base(tok, RelationModel.random(cfg, device, seed));
+      return new Base(tok, RelationModel.random(cfg, device, seed, c.embeddingInitStd()));
     }
     Path dir =
         spec.model().uri() != null

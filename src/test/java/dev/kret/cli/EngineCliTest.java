@@ -114,11 +114,16 @@ class EngineCliTest {
         kind: FineTuneRun
         metadata: {name: bad}
         spec:
+          model: {init: random, config: {embeddingInitStd: 0}}
           training: {learningRate: -1.0, epochs: 0}
         """);
     LaunchResult r = launcher.launch("train", "--local", yaml.toString());
     assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
-    assertThat(r.getErrorOutput()).contains("spec.training.learningRate", "spec.training.epochs");
+    assertThat(r.getErrorOutput())
+        .contains(
+            "spec.training.learningRate",
+            "spec.training.epochs",
+            "spec.model.config.embeddingInitStd");
   }
 
   @Test

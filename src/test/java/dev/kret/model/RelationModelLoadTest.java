@@ -65,6 +65,34 @@ class RelationModelLoadTest {
   }
 
   @Test
+  void fromScratchEmbeddingsTakeTheirOwnScaleAndKeepThePaddingRowZero() {
+    RobertaConfig cfg = RobertaConfig.small(2000, 64, 1, 2, 128, Labels.RELATIONS);
+    try (RelationModel hf = RelationModel.random(cfg, Device.cpu(), 7);
+        RelationModel wide = RelationModel.random(cfg, Device.cpu(), 7, 1.0)) {
+      String words = "roberta.embeddings.word_embeddings.weight";
+      String query = "roberta.encoder.layer.0.attention.self.query.weight";
+      assertThat(std(hf.parameters().get(words).toFloatArray())).isBetween(0.019, 0.021);
+      assertThat(std(wide.parameters().get(words).toFloatArray())).isBetween(0.98, 1.02);
+      assertThat(std(wide.parameters().get(query).toFloatArray())).isBetween(0.019, 0.021);
+      float[] w = wide.parameters().get(words).toFloatArray();
+      for (int k = 0; k < 64; k++) {
+        assertThat(w[cfg.padTokenId() * 64 + k]).isZero();
+      }
+    }
+  }
+
+  private static double std(float[] v) {
+    double sum = 0;
+    double sq = 0;
+    for (float x : v) {
+      sum += x;
+      sq += (double) x * x;
+    }
+    double mean = sum / v.length;
+    return Math.sqrt(sq / v.length - mean * mean);
+  }
+
+  @Test
   void acceptsNamesWithoutTheRobertaPrefix() {
     RelationModel.Loaded l =
         RelationModel.fromTensors(CFG, Device.cpu(), maskedLmCheckpoint(CFG, false), 1, "ckpt");

@@ -20,7 +20,12 @@ final class Eventually {
 
   /** Polls until {@code ok} holds; a read that throws counts as "not there yet". */
   static <T> T until(String what, Supplier<T> get, Predicate<T> ok) {
-    long end = System.nanoTime() + TIMEOUT.toNanos();
+    return until(what, get, ok, TIMEOUT);
+  }
+
+  /** As {@link #until(String, Supplier, Predicate)}, giving up after {@code timeout}. */
+  static <T> T until(String what, Supplier<T> get, Predicate<T> ok, Duration timeout) {
+    long end = System.nanoTime() + timeout.toNanos();
     T last = null;
     while (System.nanoTime() < end) {
       try {

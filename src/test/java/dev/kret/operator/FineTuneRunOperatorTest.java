@@ -1,7 +1,6 @@
 package dev.kret.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.FineTuneRun;
@@ -89,25 +88,7 @@ class FineTuneRunOperatorTest {
   }
 
   <T> T eventually(String what, Supplier<T> get, Predicate<T> ok, Duration timeout) {
-    long end = System.nanoTime() + timeout.toNanos();
-    T last = null;
-    while (System.nanoTime() < end) {
-      try {
-        last = get.get();
-        if (last != null && ok.test(last)) {
-          return last;
-        }
-      } catch (RuntimeException e) {
-        // not there yet
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    return fail("timed out waiting for " + what + "; last seen: " + last);
+    return Eventually.until(what, get, ok, timeout);
   }
 
   FineTuneRunStatus statusOf(String name, Predicate<FineTuneRunStatus> ok) {

@@ -18,10 +18,21 @@ public record ModelConfigSpec(
         @Min(1)
         Integer numHeads,
     @JsonPropertyDescription("Width of the feed-forward layer.") @Default("512") @Min(1)
-        Integer intermediateSize) {
+        Integer intermediateSize,
+    @JsonPropertyDescription(
+            "Standard deviation of the normal initialisation of the embedding tables (word,"
+                + " position, token type); other weights use initializer_range 0.02 as in Hugging"
+                + " Face. From scratch a wider table moves more slowly under AdamW relative to its"
+                + " scale and overfits less; 0.02 is Hugging Face's initialisation, 1.0 PyTorch's"
+                + " nn.Embedding default (bench/README.md has the sweep).")
+        @Default("0.05")
+        Double embeddingInitStd) {
+
+  /** The default of {@link #embeddingInitStd()}, the best of a sweep on KLUE-RE from scratch. */
+  public static final double DEFAULT_EMBEDDING_INIT_STD = 0.05;
 
   static ModelConfigSpec defaults() {
-    return new ModelConfigSpec(null, null, null, null);
+    return new ModelConfigSpec(null, null, null, null, null);
   }
 
   public ModelConfigSpec withDefaults() {
@@ -29,6 +40,7 @@ public record ModelConfigSpec(
         Objects.requireNonNullElse(hiddenSize, 128),
         Objects.requireNonNullElse(numLayers, 2),
         Objects.requireNonNullElse(numHeads, 4),
-        Objects.requireNonNullElse(intermediateSize, 512));
+        Objects.requireNonNullElse(intermediateSize, 512),
+        Objects.requireNonNullElse(embeddingInitStd, DEFAULT_EMBEDDING_INIT_STD));
   }
 }

@@ -51,6 +51,11 @@ public final class SpecValidation {
       min(e, "spec.model.config.numLayers", c.numLayers(), 1);
       min(e, "spec.model.config.numHeads", c.numHeads(), 1);
       min(e, "spec.model.config.intermediateSize", c.intermediateSize(), 1);
+      if (!(c.embeddingInitStd() > 0) || c.embeddingInitStd().isInfinite()) {
+        e.add(
+            "spec.model.config.embeddingInitStd: must be a positive number, got "
+                + c.embeddingInitStd());
+      }
       if (c.numHeads() > 0 && c.hiddenSize() % c.numHeads() != 0) {
         e.add(
             "spec.model.config.numHeads: must divide hiddenSize "
