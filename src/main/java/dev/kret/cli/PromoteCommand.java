@@ -56,15 +56,7 @@ public class PromoteCommand extends ClusterCommand {
               var spec = r.getSpec();
               PromotionSpec q = spec.promotion();
               r.setSpec(
-                  new dev.kret.api.v1alpha1.FineTuneRunSpec(
-                      spec.model(),
-                      spec.dataset(),
-                      spec.input(),
-                      spec.training(),
-                      spec.objective(),
-                      spec.resources(),
-                      spec.storage(),
-                      spec.secrets(),
+                  spec.withPromotion(
                       new PromotionSpec(q.policy(), q.serving(), q.minimum(), true)));
               return r;
             });

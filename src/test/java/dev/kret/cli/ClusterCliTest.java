@@ -260,18 +260,7 @@ class ClusterCliTest {
     FineTuneRun r = new ObjectMapper(new YAMLFactory()).readValue(yaml, FineTuneRun.class);
     r.getMetadata().setName(name);
     r.getMetadata().setNamespace(NS);
-    var s = r.getSpec();
-    r.setSpec(
-        new dev.kret.api.v1alpha1.FineTuneRunSpec(
-            s.model(),
-            s.dataset(),
-            s.input(),
-            s.training(),
-            s.objective(),
-            s.resources(),
-            s.storage(),
-            s.secrets(),
-            promotion));
+    r.setSpec(r.getSpec().withPromotion(promotion));
     return r;
   }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kret.api.v1alpha1.FineTuneRun;
-import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
@@ -206,18 +205,7 @@ class PredictRunCliTest {
     FineTuneRun r = new ObjectMapper(new YAMLFactory()).readValue(yaml, FineTuneRun.class);
     r.getMetadata().setName(name);
     r.getMetadata().setNamespace(NS);
-    FineTuneRunSpec s = r.getSpec();
-    r.setSpec(
-        new FineTuneRunSpec(
-            s.model(),
-            s.dataset(),
-            s.input(),
-            s.training(),
-            s.objective(),
-            s.resources(),
-            s.storage(),
-            s.secrets(),
-            promotion));
+    r.setSpec(r.getSpec().withPromotion(promotion));
     return r;
   }
 

@@ -36,6 +36,12 @@ public record FineTuneRunSpec(
     this(model, dataset, input, training, objective, null, null, null, null);
   }
 
+  /** The same spec with {@code promotion} replaced. */
+  public FineTuneRunSpec withPromotion(PromotionSpec p) {
+    return new FineTuneRunSpec(
+        model, dataset, input, training, objective, resources, storage, secrets, p);
+  }
+
   /** The spec with every unset field at its documented default. */
   public FineTuneRunSpec withDefaults() {
     return new FineTuneRunSpec(
