@@ -22,8 +22,9 @@ import numpy as np
 import sklearn.metrics
 import torch
 from torch import nn
-from tokenizers import BertWordPieceTokenizer
 from transformers import RobertaConfig, RobertaModel
+
+import typed_punct
 
 p = argparse.ArgumentParser()
 p.add_argument("--data", default="../shared/data/klue-re")
@@ -46,37 +47,13 @@ torch.manual_seed(args.seed)
 
 labels = json.load(open(f"{args.data}/relation_list.json", encoding="utf-8"))["relations"]
 label_id = {l: i for i, l in enumerate(labels)}
-tok = BertWordPieceTokenizer(
-    args.vocab, lowercase=False, strip_accents=False, clean_text=True, handle_chinese_chars=True
-)
-
-
-def marked(row):
-    """Sentence with @ * TYPE * subj @ and # ^ TYPE ^ obj #; returns text and the markers' chars."""
-    s, o = row["subject_entity"], row["object_entity"]
-    spans = sorted(
-        [(s["start_idx"], s["end_idx"], True, s["type"]), (o["start_idx"], o["end_idx"], False, o["type"])]
-    )
-    text, last, starts = "", 0, {}
-    for a, b, subj, typ in spans:
-        text += row["sentence"][last:a]
-        starts[subj] = len(text) + 1
-        opener = f" @ * {typ} * " if subj else f" # ^ {typ} ^ "
-        closer = " @ " if subj else " # "
-        text += opener + row["sentence"][a : b + 1] + closer
-        last = b + 1
-    text += row["sentence"][last:]
-    return text, starts[True], starts[False]
+tok = typed_punct.tokenizer(args.vocab)
 
 
 def encode(rows):
     out, cut = [], 0
     for row in rows:
-        text, sc, oc = marked(row)
-        enc = tok.encode(text)
-        ids, offs = enc.ids, enc.offsets
-        si = next(i for i, (a, b) in enumerate(offs) if a == sc and b > a)
-        oi = next(i for i, (a, b) in enumerate(offs) if a == oc and b > a)
+        ids, si, oi = typed_punct.encode(tok, row)
         if len(ids) > args.max_length:
             # keep a window that holds both markers (rare in KLUE-RE)
             cut += 1

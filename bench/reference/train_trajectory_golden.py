@@ -17,8 +17,9 @@ import struct
 
 import torch
 from safetensors.torch import load_file
-from tokenizers import BertWordPieceTokenizer
 from torch import nn
+
+import typed_punct
 
 FIXTURE = "../shared/fixtures/tiny-roberta-klue-re"
 SAMPLE = "src/main/resources/kret/data/klue-re-sample/train.json"
@@ -30,32 +31,14 @@ cfg = json.load(open(f"{FIXTURE}/config.json"))
 H, NL, NH, PAD, EPS = (cfg["hidden_size"], cfg["num_hidden_layers"], cfg["num_attention_heads"],
                        cfg["pad_token_id"], cfg["layer_norm_eps"])
 labels = [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]
-tok = BertWordPieceTokenizer(f"{FIXTURE}/vocab.txt", lowercase=False, strip_accents=False,
-                             clean_text=True, handle_chinese_chars=True)
-
-
-def marked(row):
-    s, o = row["subject_entity"], row["object_entity"]
-    spans = sorted([(s["start_idx"], s["end_idx"], True, s["type"]),
-                    (o["start_idx"], o["end_idx"], False, o["type"])])
-    text, last, starts = "", 0, {}
-    for a, b, subj, typ in spans:
-        text += row["sentence"][last:a]
-        starts[subj] = len(text) + 1
-        text += (f" @ * {typ} * " if subj else f" # ^ {typ} ^ ") + row["sentence"][a:b + 1]
-        text += " @ " if subj else " # "
-        last = b + 1
-    return text + row["sentence"][last:], starts[True], starts[False]
+tok = typed_punct.tokenizer(f"{FIXTURE}/vocab.txt")
 
 
 rows = json.load(open(SAMPLE, encoding="utf-8"))[:ROWS]
 enc = []
 for row in rows:
-    text, sc, oc = marked(row)
-    e = tok.encode(text)
-    si = next(i for i, (a, b) in enumerate(e.offsets) if a == sc and b > a)
-    oi = next(i for i, (a, b) in enumerate(e.offsets) if a == oc and b > a)
-    enc.append((e.ids, si, oi, labels.index(row["label"])))
+    ids, si, oi = typed_punct.encode(tok, row)
+    enc.append((ids, si, oi, labels.index(row["label"])))
 
 W = {k: v.double() for k, v in load_file(f"{FIXTURE}/model.safetensors").items()}
 W = {(k if k.startswith("roberta.") or k.startswith("classifier.") else "roberta." + k): v
