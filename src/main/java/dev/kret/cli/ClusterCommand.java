@@ -37,7 +37,8 @@ public abstract class ClusterCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
-    try (KubernetesClient client = cluster.client()) {
+    try (ClusterConnection connection = cluster.connect()) {
+      KubernetesClient client = connection.client();
       return run(client, cluster.namespace(client));
     } catch (CliException e) {
       return fail(e.exitCode(), e.getMessage(), e);

@@ -6,9 +6,13 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -78,11 +82,28 @@ public class ClusterOptions {
    * {@code kretctl status}. Typed calls ({@code client.resources(FineTuneRun.class)}, {@code
    * client.pods()}) do not need the scan.
    */
-  KubernetesClient client() {
-    return new KubernetesClientBuilder()
-        .withConfig(config())
-        .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
-        .build();
+  ClusterConnection connect() {
+    Config config = config();
+    // One event loop of its own, stopped when the command ends (ClusterConnection.close).
+    Vertx vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setEventLoopPoolSize(1)
+                .setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1)
+                .setBlockedThreadCheckInterval(TimeUnit.HOURS.toMillis(1)));
+    try {
+      KubernetesClient client =
+          new KubernetesClientBuilder()
+              .withConfig(config)
+              .withHttpClientFactory(new VertxHttpClientFactory(vertx))
+              .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
+              .build();
+      return new ClusterConnection(client, vertx);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
   }
 
   /** -n, else the context's namespace, else default. */

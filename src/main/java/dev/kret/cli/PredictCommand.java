@@ -180,7 +180,8 @@ public class PredictCommand implements Callable<Integer> {
       } else if (url != null) {
         scored = remote(examples, new Direct(url));
       } else {
-        try (KubernetesClient client = cluster.client()) {
+        try (ClusterConnection connection = cluster.connect()) {
+          KubernetesClient client = connection.client();
           scored = remote(examples, ServiceProxy.of(client, cluster.namespace(client), run));
         }
       }

@@ -159,6 +159,30 @@ class PackagedCliIT {
       assertThat(r.code).as(r.err).isZero();
       assertThat(withoutAges(r.out)).isEqualTo(withoutAges(jar.out));
     }
+    // The script runs these without the Quarkus runtime (ClusterMain): same output, same errors,
+    // same exit codes as the application.
+    String k = kubeconfig.toString();
+    String[][] calls = {
+      {"status", "run-007", "--kubeconfig", k},
+      {"status", "-o", "json", "run-003", "--kubeconfig", k},
+      {"status", "nosuch", "--kubeconfig", k},
+      {"status", "--bogus"},
+      {"status", "--help"},
+      {"delete", "nosuch", "--kubeconfig", k},
+      {"logs", "--help"},
+      {"--help"},
+      {"--version"},
+      {"completion"}
+    };
+    for (String[] call : calls) {
+      Result expected = kretctl(List.of(), call);
+      Result r = script(call);
+      assertThat(r.code).as(String.join(" ", call)).isEqualTo(expected.code);
+      assertThat(withoutAges(r.out))
+          .as(String.join(" ", call))
+          .isEqualTo(withoutAges(expected.out));
+      assertThat(r.err).as(String.join(" ", call)).isEqualTo(expected.err);
+    }
   }
 
   /** The AGE column moves between two calls. */

@@ -1,0 +1,118 @@
+package dev.kret.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kret.api.v1alpha1.FineTuneRun;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The plain picocli entry point of the short-lived commands (no Quarkus runtime). */
+class ClusterMainTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void aNamedSubcommandGetsATreeWithOnlyItselfAndTheSameUsage() {
+    Map<String, CommandLine> full = new CommandLine(new KretCtl()).getSubcommands();
+    int checked = 0;
+    for (var e : full.entrySet()) {
+      if (!(e.getValue().getCommand() instanceof ClusterCommand)) {
+        assertThat(ClusterMain.commandLine(new String[] {e.getKey()}).getSubcommands())
+            .as(e.getKey())
+            .hasSameSizeAs(full);
+        continue;
+      }
+      CommandLine only = ClusterMain.commandLine(new String[] {e.getKey(), "--help"});
+      assertThat(only.getSubcommands()).as(e.getKey()).containsOnlyKeys(e.getKey());
+      assertThat(only.getSubcommands().get(e.getKey()).getUsageMessage())
+          .as(e.getKey())
+          .isEqualTo(e.getValue().getUsageMessage());
+      assertThat(only.getCommandName()).isEqualTo("kretctl");
+      assertThat(only.getCommandSpec().version()).isEqualTo(new String[] {"kretctl 0.1.0"});
+      checked++;
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(6);
+  }
+
+  @Test
+  void helpVersionAndUnknownCommandsGetTheWholeTree() {
+    int all = new CommandLine(new KretCtl()).getSubcommands().size();
+    for (String[] args :
+        new String[][] {{}, {"--help"}, {"-V"}, {"nosuch"}, {"--kubeconfig", "status"}}) {
+      assertThat(ClusterMain.commandLine(args).getSubcommands()).hasSize(all);
+    }
+    assertThat(ClusterMain.commandLine(new String[] {"--help"}).getUsageMessage())
+        .isEqualTo(new CommandLine(new KretCtl()).getUsageMessage());
+  }
+
+  @Test
+  void statusAnswersAndLeavesNoEventLoopThreadBehind() throws Exception {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    try (NamespacedKubernetesClient client = server.createClient()) {
+      FineTuneRun run = new FineTuneRun();
+      run.setMetadata(new ObjectMetaBuilder().withName("run-a").withNamespace("ns").build());
+      client.resources(FineTuneRun.class).inNamespace("ns").resource(run).create();
+      Path kubeconfig = tmp.resolve("kubeconfig");
+      Files.writeString(
+          kubeconfig,
+          """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: mock, cluster: {server: "%s"}}]
+          users: [{name: mock, user: {token: mock}}]
+          contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: ns}}]
+          current-context: mock
+          """
+              .formatted(client.getConfiguration().getMasterUrl()));
+
+      Set<Thread> before = Thread.getAllStackTraces().keySet();
+      String[] args = {"status", "--kubeconfig", kubeconfig.toString()};
+      CommandLine cli = ClusterMain.commandLine(args);
+      StringWriter out = new StringWriter();
+      cli.setOut(new PrintWriter(out));
+      int code = cli.execute(args);
+
+      assertThat(code).isZero();
+      assertThat(out.toString()).contains("NAME", "run-a");
+      // A thread left waiting in native code delays the JVM's exit by 300 ms.
+      long deadline = System.nanoTime() + 2_000_000_000L;
+      Set<String> left;
+      do {
+        left =
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive())
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("vert.x-"))
+                .collect(Collectors.toSet());
+        if (!left.isEmpty()) {
+          Thread.sleep(20);
+        }
+      } while (!left.isEmpty() && System.nanoTime() < deadline);
+      assertThat(left).isEmpty();
+    } finally {
+      server.destroy();
+    }
+  }
+}
