@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.SharedData;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import io.quarkus.test.junit.main.LaunchResult;
@@ -20,9 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @QuarkusMainTest
 class EngineCliTest {
 
-  static final String FIXTURE =
-      Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re")
-          .toString();
+  static final String FIXTURE = SharedData.TINY_ROBERTA.toString();
 
   @TempDir static Path tmp;
   static Path data;

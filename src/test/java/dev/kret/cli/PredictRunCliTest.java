@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kret.SharedData;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
@@ -53,9 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 @QuarkusMainTest
 class PredictRunCliTest {
   static final String NS = "kret-predict";
-  static final String FIXTURE =
-      Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re")
-          .toString();
+  static final String FIXTURE = SharedData.TINY_ROBERTA.toString();
 
   @TempDir static Path tmp;
   static KubernetesMockServer api;

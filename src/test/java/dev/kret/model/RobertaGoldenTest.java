@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.SharedData;
 import dev.kret.data.Labels;
 import dev.kret.model.weights.PytorchCheckpointReader;
 import dev.kret.model.weights.SafetensorsReader;
@@ -20,8 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RobertaGoldenTest {
 
-  static final Path DIR =
-      Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re");
+  static final Path DIR = SharedData.TINY_ROBERTA;
 
   @ParameterizedTest
   @ValueSource(strings = {"model.safetensors", "pytorch_model.bin"})

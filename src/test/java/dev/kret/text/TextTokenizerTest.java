@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TextTokenizerTest {
 
-  static final Path SHARED = Path.of(System.getProperty("kret.shared.dir", "../shared"));
+  static final Path SHARED = SharedData.DIR;
   static final Path KLUE = SHARED.resolve("tokenizers/klue-roberta-base");
   static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kret.SharedData;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;
@@ -179,9 +180,7 @@ class FineTunerTest {
 
   @Test
   void fineTunesAPretrainedCheckpointWithAddedMarkerTokens(@TempDir Path out) throws IOException {
-    Path fixture =
-        Path.of(System.getProperty("kret.shared.dir", "../shared"), "fixtures/tiny-roberta-klue-re")
-            .toAbsolutePath();
+    Path fixture = SharedData.TINY_ROBERTA.toAbsolutePath();
     String yaml =
         """
         model: {uri: %s}

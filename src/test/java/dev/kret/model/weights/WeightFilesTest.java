@@ -3,6 +3,7 @@ package dev.kret.model.weights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kret.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WeightFilesTest {
 
-  static final Path FIXTURE =
-      Path.of(
-          System.getProperty("kret.shared.dir", "../shared"), "fixtures", "tiny-roberta-klue-re");
+  static final Path FIXTURE = SharedData.TINY_ROBERTA;
 
   @TempDir Path tmp;
 
