@@ -238,21 +238,7 @@ class ClusterCliTest {
   }
 
   static Path kubeconfig(String name, String url, String ns) throws Exception {
-    Path file = tmp.resolve(name + ".kubeconfig");
-    Files.writeString(
-        file,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s"}}]
-        users: [{name: mock, user: {token: mock}}]
-        contexts:
-        - {name: mock, context: {cluster: mock, user: mock, namespace: %s}}
-        - {name: elsewhere, context: {cluster: mock, user: mock, namespace: nowhere}}
-        current-context: mock
-        """
-            .formatted(url, ns));
-    return file;
+    return MockApi.kubeconfig(tmp.resolve(name + ".kubeconfig"), url, ns);
   }
 
   static FineTuneRun run(String name, PromotionSpec promotion) throws Exception {

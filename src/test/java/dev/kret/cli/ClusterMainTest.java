@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -62,30 +57,14 @@ class ClusterMainTest {
 
   @Test
   void statusAnswersAndLeavesNoEventLoopThreadBehind() throws Exception {
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
+    KubernetesMockServer server = MockApi.crud();
     try (NamespacedKubernetesClient client = server.createClient()) {
       FineTuneRun run = new FineTuneRun();
       run.setMetadata(new ObjectMetaBuilder().withName("run-a").withNamespace("ns").build());
       client.resources(FineTuneRun.class).inNamespace("ns").resource(run).create();
-      Path kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: mock, user: {token: mock}}]
-          contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: ns}}]
-          current-context: mock
-          """
-              .formatted(client.getConfiguration().getMasterUrl()));
+      Path kubeconfig =
+          MockApi.kubeconfig(
+              tmp.resolve("kubeconfig"), client.getConfiguration().getMasterUrl(), "ns");
 
       Set<Thread> before = Thread.getAllStackTraces().keySet();
       String[] args = {"status", "--kubeconfig", kubeconfig.toString()};

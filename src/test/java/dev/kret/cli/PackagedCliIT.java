@@ -9,17 +9,13 @@ import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -49,14 +45,7 @@ class PackagedCliIT {
   @BeforeAll
   static void start() throws IOException {
     assumeTrue(Files.isRegularFile(JAR), "run mvn package first (failsafe runs this after it)");
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
+    server = MockApi.crud();
     try (NamespacedKubernetesClient client = server.createClient()) {
       for (int i = 0; i < RUNS; i++) {
         FineTuneRun r = new FineTuneRun();
@@ -80,18 +69,9 @@ class PackagedCliIT {
                 null));
         client.resources(FineTuneRun.class).inNamespace("bench").resource(created).updateStatus();
       }
-      kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: mock, user: {token: mock}}]
-          contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: bench}}]
-          current-context: mock
-          """
-              .formatted(client.getConfiguration().getMasterUrl()));
+      kubeconfig =
+          MockApi.kubeconfig(
+              tmp.resolve("kubeconfig"), client.getConfiguration().getMasterUrl(), "bench");
     }
   }
 

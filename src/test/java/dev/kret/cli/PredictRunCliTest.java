@@ -93,18 +93,9 @@ class PredictRunCliTest {
             false);
     api.init();
     client = api.createClient();
-    kubeconfig = tmp.resolve("mock.kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s"}}]
-        users: [{name: mock, user: {token: mock}}]
-        contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: %s}}]
-        current-context: mock
-        """
-            .formatted(client.getConfiguration().getMasterUrl(), NS));
+    kubeconfig =
+        MockApi.kubeconfig(
+            tmp.resolve("mock.kubeconfig"), client.getConfiguration().getMasterUrl(), NS);
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())

@@ -1,0 +1,50 @@
+package dev.kret.cli;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+
+/** The fabric8 mock API server as the CLI tests use it, and a kubeconfig that points at one. */
+final class MockApi {
+
+  private MockApi() {}
+
+  /** A started CRUD mock over plain http. */
+  static KubernetesMockServer crud() {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    return server;
+  }
+
+  /**
+   * Writes a kubeconfig whose current context {@code mock} reaches {@code server} with a token in
+   * {@code namespace}; a second context, {@code elsewhere}, uses the namespace {@code nowhere}.
+   */
+  static Path kubeconfig(Path file, String server, String namespace) throws IOException {
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s"}}]
+        users: [{name: mock, user: {token: mock}}]
+        contexts:
+        - {name: mock, context: {cluster: mock, user: mock, namespace: %s}}
+        - {name: elsewhere, context: {cluster: mock, user: mock, namespace: nowhere}}
+        current-context: mock
+        """
+            .formatted(server, namespace));
+    return file;
+  }
+}
