@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code kretctl bench}: performance measurements that print figures. */
 @Command(
     name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures.",
     subcommands = {BenchCommand.Train.class, dev.kret.serve.ServeBenchCommand.class})
 public class BenchCommand {
@@ -20,6 +21,7 @@ public class BenchCommand {
   /** {@code kretctl bench train}: training-step throughput and MFU on random data. */
   @Command(
       name = "train",
+      mixinStandardHelpOptions = true,
       description = "Time full training steps and report samples/s, GFLOP/s and MFU.")
   public static class Train implements Callable<Integer> {
     @Spec CommandSpec command;

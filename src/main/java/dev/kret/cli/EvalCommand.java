@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kretctl eval}: the official KLUE-RE metrics of a model directory on a data file. */
-@Command(name = "eval", description = "Score a model directory on KLUE-RE data (official metrics).")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Score a model directory on KLUE-RE data (official metrics).")
 public class EvalCommand implements Callable<Integer> {
 
   @Spec CommandSpec command;

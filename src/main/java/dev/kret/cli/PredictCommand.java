@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "predict",
+    mixinStandardHelpOptions = true,
     description =
         "Predict relations for KLUE-RE JSON or one query, with a model directory, a running"
             + " endpoint, or the serving endpoint of a FineTuneRun.")

@@ -33,8 +33,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Show FineTuneRuns: a table of all runs in the namespace, or one run in detail",
-      "(conditions, epochs with the best marked, a chart of the objective, the Job and its",
-      "pods, the endpoint, the latest Warning events)."
+      "(conditions, epochs with the best marked, a chart of the objective, the Job and",
+      "its pods, the endpoint, the latest Warning events)."
     })
 public class StatusCommand extends ClusterCommand {
 

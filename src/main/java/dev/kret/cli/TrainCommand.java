@@ -28,10 +28,12 @@ import picocli.CommandLine.Spec;
 /** {@code kretctl train}: runs a FineTuneRun in this process. */
 @Command(
     name = "train",
+    mixinStandardHelpOptions = true,
     description = {
       "Fine-tune a relation-extraction model.",
-      "Without arguments: the embedded default (bundled KLUE-RE sample, small model, CPU).",
-      "Killed and started again with the same arguments, it resumes from the last finished epoch."
+      "Without arguments: the embedded default (bundled KLUE-RE sample, small model,",
+      "CPU). Killed and started again with the same arguments, it resumes from the last",
+      "finished epoch."
     })
 public class TrainCommand implements Callable<Integer> {
 

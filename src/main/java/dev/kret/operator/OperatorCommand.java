@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code kretctl operator}: reconciles FineTuneRuns until the process is stopped. */
 @Command(
     name = "operator",
+    mixinStandardHelpOptions = true,
     description = "Run the FineTuneRun operator against the current cluster until stopped.")
 public class OperatorCommand implements Callable<Integer> {
   @Inject Operator operator;

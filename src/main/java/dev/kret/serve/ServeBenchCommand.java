@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code kretctl bench serve}: endpoint throughput and latency against the forward pass alone. */
 @Command(
     name = "serve",
+    mixinStandardHelpOptions = true,
     description =
         "Serve a model on loopback, load it at several concurrencies with one-instance V1 requests,"
             + " and print throughput, p50, p99 next to the batched forward pass alone.")

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 /** {@code kretctl serve}: the prediction endpoint of one model directory, until SIGTERM. */
 @Command(
     name = "serve",
+    mixinStandardHelpOptions = true,
     description =
         "Serve a model directory over KServe V1 (/v1/models/NAME:predict) and the Open Inference"
             + " Protocol (/v2/models/NAME/infer), with health, readiness and /metrics.")
