@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -130,6 +131,31 @@ class PackagedCliIT {
   }
 
   @Test
+  void scriptStatusStartsNoQuarkusRuntimeAndLoadsNoDjlClass() throws Exception {
+    String[] status = {"status", "--kubeconfig", kubeconfig.toString()};
+    Result first = script(status); // the first call after a build records the archive
+    assertThat(first.code).as(first.err).isZero();
+    Path classes = tmp.resolve("script-classes.log");
+    Result r =
+        run(
+            scriptCommand(status),
+            Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes));
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out.lines()).hasSize(RUNS + 1);
+    String loaded = Files.readString(classes);
+    assertThat(loaded).contains("dev.kret.cli.ClusterMain ", "dev.kret.cli.StatusCommand ");
+    // No Quarkus application start, no CDI container, no libtorch, no model code, no port.
+    assertThat(loaded)
+        .doesNotContain(
+            "io.quarkus.runtime.Application ",
+            "io.quarkus.arc.impl.ArcContainerImpl ",
+            " ai.djl.",
+            " dev.kret.model.",
+            "ServerSocketChannelImpl",
+            "NioServerSocketChannel");
+  }
+
+  @Test
   void scriptPrintsWhatTheJarPrints() throws Exception {
     String[] status = {"status", "--kubeconfig", kubeconfig.toString()};
     Result jar = kretctl(List.of(), status);
@@ -219,12 +245,20 @@ class PackagedCliIT {
 
   /** The repo's kretctl script, with this JVM's java first on the PATH. */
   static Result script(String... args) throws Exception {
+    return run(scriptCommand(args));
+  }
+
+  static List<String> scriptCommand(String... args) {
     List<String> cmd = new ArrayList<>(List.of("sh", "kretctl"));
     cmd.addAll(List.of(args));
-    return run(cmd);
+    return cmd;
   }
 
   static Result run(List<String> cmd) throws Exception {
+    return run(cmd, Map.of());
+  }
+
+  static Result run(List<String> cmd, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
     ProcessBuilder pb =
@@ -232,6 +266,7 @@ class PackagedCliIT {
     pb.environment().put("OPT_OUT_TRACKING", "true");
     pb.environment().put("DJL_OFFLINE", "true");
     pb.environment().remove("KRET_JAVA_OPTS");
+    pb.environment().putAll(env);
     pb.environment()
         .put(
             "PATH",
