@@ -1,13 +1,18 @@
 package dev.kret.cli;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
 
 /** The fabric8 mock API server as the CLI tests use it, and a kubeconfig that points at one. */
 final class MockApi {
@@ -22,6 +27,20 @@ final class MockApi {
             new MockWebServer(),
             new HashMap<>(),
             new KubernetesCrudDispatcher(),
+            false);
+    server.init();
+    return server;
+  }
+
+  /** A started mock that serves CRUD and, for paths CRUD does not know, expectations. */
+  static KubernetesMockServer mixed() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
             false);
     server.init();
     return server;

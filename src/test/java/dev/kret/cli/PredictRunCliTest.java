@@ -11,19 +11,11 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
-import dev.kret.data.KlueReDataset;
-import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
-import dev.kret.model.Djl;
-import dev.kret.model.ModelDirectory;
-import dev.kret.serve.PredictionServer;
-import dev.kret.serve.ServeConfig;
+import dev.kret.serve.FixtureEndpoint;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.utils.ResponseProvider;
@@ -37,11 +29,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,39 +49,18 @@ class PredictRunCliTest {
   @TempDir static Path tmp;
   static KubernetesMockServer api;
   static NamespacedKubernetesClient client;
-  static PredictionServer predictor;
+  static FixtureEndpoint predictor;
   static Path kubeconfig;
   static Path data;
   static RelationExample first;
 
   @BeforeAll
   static void start() throws Exception {
-    List<RelationExample> dev =
-        KlueReDataset.load("builtin:klue-re-sample/validation", LoadOptions.defaults())
-            .examples()
-            .subList(0, 6);
-    first = dev.get(0);
-    data = tmp.resolve("dev6.json");
-    new ObjectMapper().writeValue(data.toFile(), dev);
-    Djl.offline();
-    predictor =
-        PredictionServer.start(
-            ServeConfig.loopback("kret"),
-            () -> ModelDirectory.open(Path.of(FIXTURE), Djl.device(false)));
-    predictor.loaded().get(60, TimeUnit.SECONDS);
+    predictor = FixtureEndpoint.start("kret", tmp, 6);
+    first = predictor.first;
+    data = predictor.data;
 
-    var responses =
-        new HashMap<
-            io.fabric8.mockwebserver.ServerRequest,
-            java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
-    api =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    api.init();
+    api = MockApi.mixed();
     client = api.createClient();
     kubeconfig =
         MockApi.kubeconfig(

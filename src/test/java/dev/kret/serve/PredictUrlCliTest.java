@@ -5,18 +5,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.data.KlueReDataset;
-import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
-import dev.kret.model.Djl;
-import dev.kret.model.ModelDirectory;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,23 +26,13 @@ class PredictUrlCliTest {
   @TempDir static Path tmp;
   static Path data;
   static RelationExample first;
-  static PredictionServer server;
+  static FixtureEndpoint server;
 
   @BeforeAll
   static void start() throws Exception {
-    List<RelationExample> dev =
-        KlueReDataset.load("builtin:klue-re-sample/validation", LoadOptions.defaults())
-            .examples()
-            .subList(0, 10);
-    first = dev.get(0);
-    data = tmp.resolve("dev10.json");
-    new ObjectMapper().writeValue(data.toFile(), dev);
-    Djl.offline();
-    server =
-        PredictionServer.start(
-            ServeConfig.loopback("tiny"),
-            () -> ModelDirectory.open(Path.of(FIXTURE), Djl.device(false)));
-    server.loaded().get(60, TimeUnit.SECONDS);
+    server = FixtureEndpoint.start("tiny", tmp, 10);
+    data = server.data;
+    first = server.first;
   }
 
   @AfterAll
