@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.utils.Utils;
 import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -55,6 +56,15 @@ public class ClusterOptions {
       }
       config = Config.fromKubeconfig(context, kubeconfig.toFile());
     } else {
+      if (!somethingToConnectTo()) {
+        // Else fabric8 would try https://kubernetes.default.svc: a DNS query, then a vague error.
+        throw new CliException(
+            ExitCodes.CLUSTER_UNREACHABLE,
+            "no cluster configured: no kubeconfig at "
+                + String.join(File.pathSeparator, Config.getKubeconfigFilenames())
+                + " and not running in a pod (give --kubeconfig, set KUBECONFIG, or create one"
+                + " with kubectl config)");
+      }
       config = Config.autoConfigure(context);
     }
     if (context != null) {
@@ -74,6 +84,21 @@ public class ClusterOptions {
     config.setConnectionTimeout(5_000);
     config.setRequestTimeout(15_000);
     return config;
+  }
+
+  /** A kubeconfig file exists, a master URL is set, or this runs in a pod (kubectl's sources). */
+  static boolean somethingToConnectTo() {
+    for (String f : Config.getKubeconfigFilenames()) {
+      if (Files.isRegularFile(Path.of(f))) {
+        return true;
+      }
+    }
+    return notBlank(Utils.getSystemPropertyOrEnvVar(Config.KUBERNETES_MASTER_SYSTEM_PROPERTY))
+        || notBlank(Utils.getSystemPropertyOrEnvVar(Config.KUBERNETES_SERVICE_HOST_PROPERTY));
+  }
+
+  private static boolean notBlank(String s) {
+    return s != null && !s.isBlank();
   }
 
   /**

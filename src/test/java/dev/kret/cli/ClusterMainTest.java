@@ -1,6 +1,7 @@
 package dev.kret.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -53,6 +56,35 @@ class ClusterMainTest {
     }
     assertThat(ClusterMain.commandLine(new String[] {"--help"}).getUsageMessage())
         .isEqualTo(new CommandLine(new KretCtl()).getUsageMessage());
+  }
+
+  @Test
+  void withoutKubeconfigOrPodItSaysSoInsteadOfTryingTheInClusterAddress() {
+    assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null, "not in a pod");
+    assumeTrue(System.getenv("KUBERNETES_MASTER") == null, "no master URL set");
+    // Earlier tests in this JVM may point fabric8 at a mock server through system properties.
+    Map<String, String> saved = new HashMap<>();
+    for (String p : List.of("kubeconfig", "kubernetes.master", "kubernetes.service.host")) {
+      String v = System.getProperty(p);
+      if (v != null) {
+        saved.put(p, v);
+      }
+      System.clearProperty(p);
+    }
+    System.setProperty("kubeconfig", tmp.resolve("no-such-kubeconfig").toString());
+    try {
+      String[] args = {"status"};
+      CommandLine cli = ClusterMain.commandLine(args);
+      StringWriter err = new StringWriter();
+      cli.setErr(new PrintWriter(err));
+      assertThat(cli.execute(args)).isEqualTo(ExitCodes.CLUSTER_UNREACHABLE);
+      assertThat(err.toString())
+          .startsWith("error: no cluster configured: no kubeconfig at ")
+          .contains("no-such-kubeconfig", "--kubeconfig");
+    } finally {
+      System.clearProperty("kubeconfig");
+      saved.forEach(System::setProperty);
+    }
   }
 
   @Test
