@@ -61,7 +61,7 @@ public class ClusterOptions {
         throw new CliException(
             ExitCodes.CLUSTER_UNREACHABLE,
             "no cluster configured: no kubeconfig at "
-                + String.join(File.pathSeparator, Config.getKubeconfigFilenames())
+                + kubeconfigFiles()
                 + " and not running in a pod (give --kubeconfig, set KUBECONFIG, or create one"
                 + " with kubectl config)");
       }
@@ -140,11 +140,8 @@ public class ClusterOptions {
     return ns == null || ns.isBlank() ? "default" : ns;
   }
 
+  /** The kubeconfig files fabric8 reads ($KUBECONFIG, else ~/.kube/config), for messages. */
   static String kubeconfigFiles() {
-    String env = System.getenv("KUBECONFIG");
-    if (env != null && !env.isBlank()) {
-      return env;
-    }
-    return System.getProperty("user.home") + File.separator + ".kube" + File.separator + "config";
+    return String.join(File.pathSeparator, Config.getKubeconfigFilenames());
   }
 }
