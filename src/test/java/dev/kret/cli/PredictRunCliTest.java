@@ -57,8 +57,8 @@ class PredictRunCliTest {
   @BeforeAll
   static void start() throws Exception {
     predictor = FixtureEndpoint.start("kret", tmp, 6);
-    first = predictor.first;
-    data = predictor.data;
+    first = predictor.first();
+    data = predictor.data();
 
     api = MockApi.mixed();
     client = api.createClient();

@@ -15,17 +15,8 @@ import java.util.concurrent.TimeUnit;
  * What the predict tests run against: the tiny RoBERTa fixture served on loopback under a model
  * name, and the first rows of the bundled sample's validation split written as official JSON.
  */
-public final class FixtureEndpoint implements AutoCloseable {
-
-  public final PredictionServer server;
-  public final Path data;
-  public final RelationExample first;
-
-  private FixtureEndpoint(PredictionServer server, Path data, RelationExample first) {
-    this.server = server;
-    this.data = data;
-    this.first = first;
-  }
+public record FixtureEndpoint(PredictionServer server, Path data, RelationExample first)
+    implements AutoCloseable {
 
   /** Serves the fixture as {@code name}, writes {@code rows} rows to {@code dir}, waits for it. */
   public static FixtureEndpoint start(String name, Path dir, int rows) throws Exception {

@@ -31,8 +31,8 @@ class PredictUrlCliTest {
   @BeforeAll
   static void start() throws Exception {
     server = FixtureEndpoint.start("tiny", tmp, 10);
-    data = server.data;
-    first = server.first;
+    data = server.data();
+    first = server.first();
   }
 
   @AfterAll
