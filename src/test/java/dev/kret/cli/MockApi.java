@@ -49,6 +49,8 @@ final class MockApi {
   /**
    * Writes a kubeconfig whose current context {@code mock} reaches {@code server} with a token in
    * {@code namespace}; a second context, {@code elsewhere}, uses the namespace {@code nowhere}.
+   * Cluster and context carry {@code extensions} as minikube writes them, one of them shaped like a
+   * Kubernetes resource: every CLI test reads a kubeconfig that has them.
    */
   static Path kubeconfig(Path file, String server, String namespace) throws IOException {
     Files.writeString(
@@ -56,10 +58,26 @@ final class MockApi {
         """
         apiVersion: v1
         kind: Config
-        clusters: [{name: mock, cluster: {server: "%s"}}]
+        clusters:
+        - name: mock
+          cluster:
+            server: "%s"
+            extensions:
+            - name: cluster_info
+              extension:
+                last-update: Mon, 30 Nov 2026 03:00:00 UTC
+                provider: minikube.sigs.k8s.io
+                version: v1.34.0
         users: [{name: mock, user: {token: mock}}]
         contexts:
-        - {name: mock, context: {cluster: mock, user: mock, namespace: %s}}
+        - name: mock
+          context:
+            cluster: mock
+            user: mock
+            namespace: %s
+            extensions:
+            - name: context_info
+              extension: {apiVersion: v1, kind: ConfigMap, metadata: {name: note}}
         - {name: elsewhere, context: {cluster: mock, user: mock, namespace: nowhere}}
         current-context: mock
         """

@@ -153,6 +153,8 @@ class PackagedCliIT {
             " dev.kret.model.",
             "ServerSocketChannelImpl",
             "NioServerSocketChannel");
+    // Reading the kubeconfig did not load every Kubernetes model class (KubeconfigParsing).
+    assertThat(loaded).doesNotContain(" io.fabric8.kubernetes.api.model.gatewayapi.");
   }
 
   @Test
