@@ -29,7 +29,7 @@ public final class ClusterMain {
     ROOT.setLevel(Level.WARNING);
     KRET.setLevel(Level.INFO);
     VERSION_USAGE.setLevel(Level.SEVERE);
-    KubeconfigParsing.withoutModelScan();
+    KubeconfigParsing.skipModelScan();
     System.exit(commandLine(args).execute(args));
   }
 

@@ -49,6 +49,7 @@ public class ClusterOptions {
 
   /** The client configuration; fails with a usage error when the kubeconfig or context is bad. */
   Config config() {
+    KubeconfigParsing.beforeReading();
     Config config;
     if (kubeconfig != null) {
       if (!Files.isRegularFile(kubeconfig)) {

@@ -19,25 +19,34 @@ import io.fabric8.kubernetes.internal.KubernetesDeserializer;
  *
  * <p>fabric8 reads kubeconfig files with its process-wide {@link Serialization} mapper. The
  * kubeconfig model's {@code extensions} entries are typed as any Kubernetes resource, so building
- * the reader creates a {@link KubernetesDeserializer} that first goes through every class registered
- * as a Kubernetes resource, in every API group, to map kinds to classes: 500 more classes loaded
- * and 50 ms of a 700 ms {@code kretctl status} call (docs/cli.md, "Startup time"). Nothing reads
- * those extensions. After
- * {@link #withoutModelScan()} the mapper creates deserializers that know only the kinds registered
- * explicitly; an extension is then read as a generic resource. Everything else fabric8 does with
- * the kubeconfig (contexts, certificates relative to each file, exec plugins, tokens) is unchanged.
+ * the reader creates a {@link KubernetesDeserializer} that first goes through every class
+ * registered as a Kubernetes resource, in every API group, to map kinds to classes: 500 more
+ * classes loaded and 50 ms of a 700 ms {@code kretctl status} call (docs/cli.md, "Startup time").
+ * Nothing reads those extensions. After {@link #beforeReading()} the mapper creates deserializers
+ * that know only the kinds registered explicitly; an extension is then read as a generic resource.
+ * Everything else fabric8 does with the kubeconfig (contexts, certificates relative to each file,
+ * exec plugins, tokens) is unchanged.
  *
- * <p>Only {@link ClusterMain} calls it: it changes state shared by the whole process, and the
- * Quarkus application (the operator, the trainer) may read resources through that mapper.
+ * <p>Only when {@link ClusterMain} asked for it ({@link #skipModelScan()}): it changes state shared
+ * by the whole process, and the Quarkus application (the operator, the trainer, the tests) may read
+ * resources through that mapper. It is applied just before the first kubeconfig is read, so that
+ * {@code --help} and {@code --version} do not pay for fabric8's mapper.
  */
 final class KubeconfigParsing {
 
+  private static boolean wanted;
   private static boolean done;
 
   private KubeconfigParsing() {}
 
-  static synchronized void withoutModelScan() {
-    if (done) {
+  /** Called by {@link ClusterMain}: read kubeconfigs without the scan in this process. */
+  static synchronized void skipModelScan() {
+    wanted = true;
+  }
+
+  /** Called before fabric8 reads a kubeconfig; does something only after {@link #skipModelScan}. */
+  static synchronized void beforeReading() {
+    if (!wanted || done) {
       return;
     }
     @SuppressWarnings("deprecation") // the process-wide mapper fabric8 parses kubeconfigs with

@@ -155,6 +155,16 @@ class PackagedCliIT {
             "NioServerSocketChannel");
     // Reading the kubeconfig did not load every Kubernetes model class (KubeconfigParsing).
     assertThat(loaded).doesNotContain(" io.fabric8.kubernetes.api.model.gatewayapi.");
+    // Help reads no kubeconfig: not even fabric8's mapper is set up.
+    Path helpClasses = tmp.resolve("script-help-classes.log");
+    Result help =
+        run(
+            scriptCommand(new String[] {"--help"}),
+            Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + helpClasses));
+    assertThat(help.code).as(help.err).isZero();
+    assertThat(Files.readString(helpClasses))
+        .contains("dev.kret.cli.ClusterMain ")
+        .doesNotContain(" io.fabric8.kubernetes.client.utils.Serialization ");
   }
 
   @Test
