@@ -35,7 +35,6 @@ import io.fabric8.kubernetes.internal.KubernetesDeserializer;
 final class KubeconfigParsing {
 
   private static boolean wanted;
-  private static boolean done;
 
   private KubeconfigParsing() {}
 
@@ -46,14 +45,15 @@ final class KubeconfigParsing {
 
   /** Called before fabric8 reads a kubeconfig; does something only after {@link #skipModelScan}. */
   static synchronized void beforeReading() {
-    if (!wanted || done) {
+    if (!wanted) {
       return;
     }
     @SuppressWarnings("deprecation") // the process-wide mapper fabric8 parses kubeconfigs with
     ObjectMapper mapper = Serialization.jsonMapper();
     DeserializationConfig config = mapper.getDeserializationConfig();
-    mapper.setConfig(config.with(new NoScan(config.getHandlerInstantiator())));
-    done = true;
+    if (!(config.getHandlerInstantiator() instanceof NoScan)) {
+      mapper.setConfig(config.with(new NoScan(config.getHandlerInstantiator())));
+    }
   }
 
   /** fabric8's instantiator, except that its deserializers do not scan the class path. */
