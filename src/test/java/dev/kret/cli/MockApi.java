@@ -7,6 +7,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,27 +22,19 @@ final class MockApi {
 
   /** A started CRUD mock over plain http. */
   static KubernetesMockServer crud() {
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
-    server.init();
-    return server;
+    return started(new HashMap<>(), new KubernetesCrudDispatcher());
   }
 
   /** A started mock that serves CRUD and, for paths CRUD does not know, expectations. */
   static KubernetesMockServer mixed() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    return started(responses, new KubernetesMixedDispatcher(responses));
+  }
+
+  private static KubernetesMockServer started(
+      Map<ServerRequest, Queue<ServerResponse>> responses, Dispatcher dispatcher) {
     KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
     server.init();
     return server;
   }
