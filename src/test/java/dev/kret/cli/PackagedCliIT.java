@@ -136,10 +136,7 @@ class PackagedCliIT {
     Result first = script(status); // the first call after a build records the archive
     assertThat(first.code).as(first.err).isZero();
     Path classes = tmp.resolve("script-classes.log");
-    Result r =
-        run(
-            scriptCommand(status),
-            Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes));
+    Result r = scriptLoggingClasses(classes, status);
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out.lines()).hasSize(RUNS + 1);
     String loaded = Files.readString(classes);
@@ -157,10 +154,7 @@ class PackagedCliIT {
     assertThat(loaded).doesNotContain(" io.fabric8.kubernetes.api.model.gatewayapi.");
     // Help reads no kubeconfig: not even fabric8's mapper is set up.
     Path helpClasses = tmp.resolve("script-help-classes.log");
-    Result help =
-        run(
-            scriptCommand(new String[] {"--help"}),
-            Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + helpClasses));
+    Result help = scriptLoggingClasses(helpClasses, "--help");
     assertThat(help.code).as(help.err).isZero();
     assertThat(Files.readString(helpClasses))
         .contains("dev.kret.cli.ClusterMain ")
@@ -258,6 +252,12 @@ class PackagedCliIT {
   /** The repo's kretctl script, with this JVM's java first on the PATH. */
   static Result script(String... args) throws Exception {
     return run(scriptCommand(args));
+  }
+
+  /** The script, with the class-load log of its JVM written to {@code log}. */
+  static Result scriptLoggingClasses(Path log, String... args) throws Exception {
+    return run(
+        scriptCommand(args), Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + log));
   }
 
   static List<String> scriptCommand(String... args) {
