@@ -2,6 +2,8 @@ package dev.kret.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The one door to DJL: switches its telemetry off before the engine can start (DJL otherwise
@@ -37,5 +39,31 @@ public final class Djl {
       return Device.gpu();
     }
     return Device.cpu();
+  }
+
+  /**
+   * {@code x * s}, safe on a path that autograd differentiates. Use it instead of DJL's {@code
+   * x.mul(Number)} wherever gradients flow.
+   *
+   * <p>DJL implements an op with a number by wrapping the number in a 0-d tensor over a Java direct
+   * buffer, running the op, and closing the wrapper at once. libtorch's multiply keeps that tensor
+   * for the backward pass, but only the Java buffer held its memory: once the garbage collector
+   * frees the buffer, the backward pass reads whatever the allocator wrote there (its free-list
+   * pointers, first of all). Runs then diverged at random steps (about one in five runs of the
+   * embedded default, every run with a small heap), most visibly as a step whose gradient norm was
+   * infinite and whose update was skipped. Here the number is a libtorch-owned 0-d tensor, which
+   * the graph keeps alive itself; the arithmetic is the same.
+   */
+  public static NDArray times(NDArray x, float s) {
+    return x.mul(scalar(x, s));
+  }
+
+  /** {@code x / s}, safe where gradients flow (see {@link #times}). */
+  public static NDArray dividedBy(NDArray x, float s) {
+    return x.div(scalar(x, s));
+  }
+
+  private static NDArray scalar(NDArray like, float s) {
+    return like.getManager().full(new Shape(), s, like.getDataType());
   }
 }

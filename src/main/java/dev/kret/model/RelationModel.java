@@ -316,7 +316,7 @@ public final class RelationModel implements AutoCloseable {
     float scale = (float) (1.0 / Math.sqrt(hd));
     for (int l = 0; l < config.numLayers(); l++) {
       String layer = P + "encoder.layer." + l + ".";
-      NDArray q = linear(x, layer + "attention.self.query").mul(scale);
+      NDArray q = Djl.times(linear(x, layer + "attention.self.query"), scale);
       NDArray k = linear(x, layer + "attention.self.key");
       NDArray v = linear(x, layer + "attention.self.value");
       q = q.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);

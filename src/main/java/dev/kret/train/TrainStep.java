@@ -20,12 +20,16 @@ public final class TrainStep {
   public static float forwardBackward(
       RelationModel model, NDManager m, BatchArrays batch, long[] labels, double share) {
     try (GradientCollector gc = Djl.engine().newGradientCollector()) {
-      NDArray logits = batch.logits(model, true);
-      NDArray target = m.create(labels).oneHot(model.config().numLabels());
-      NDArray loss = logits.logSoftmax(-1).mul(target).sum().neg().div(labels.length);
-      gc.backward(share == 1.0 ? loss : loss.mul((float) share));
+      NDArray loss = loss(m, batch.logits(model, true), labels);
+      gc.backward(share == 1.0 ? loss : Djl.times(loss, (float) share));
       return loss.getFloat();
     }
+  }
+
+  /** Mean cross-entropy of {@code logits} [B, labels] against {@code labels}. */
+  static NDArray loss(NDManager m, NDArray logits, long[] labels) {
+    NDArray target = m.create(labels).oneHot((int) logits.getShape().get(1));
+    return Djl.dividedBy(logits.logSoftmax(-1).mul(target).sum().neg(), labels.length);
   }
 
   /**
