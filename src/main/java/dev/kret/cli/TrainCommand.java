@@ -122,6 +122,10 @@ public class TrainCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       verbosity.trace(err, e);
       return ExitCodes.INVALID_CONFIG;
+    } catch (FineTuner.StoppedException e) {
+      // The JVM is shutting down (SIGTERM) and exits with the signal's status, not this one; the
+      // console sink has printed why.
+      return ExitCodes.FAILED;
     } catch (HubException e) {
       err.println("error: " + e.getMessage());
       verbosity.trace(err, e);

@@ -61,6 +61,11 @@ public final class RelationClassifier {
   }
 
   public float[][] logProbabilitiesEncoded(List<Encoded> enc, int batchSize) {
+    return logProbabilitiesEncoded(enc, batchSize, () -> {});
+  }
+
+  /** As above; {@code beforeBatch} runs before each batch (a training loop's safe point). */
+  public float[][] logProbabilitiesEncoded(List<Encoded> enc, int batchSize, Runnable beforeBatch) {
     int[] order =
         IntStream.range(0, enc.size())
             .boxed()
@@ -69,6 +74,7 @@ public final class RelationClassifier {
             .toArray();
     float[][] out = new float[enc.size()][];
     for (int start = 0; start < order.length; start += batchSize) {
+      beforeBatch.run();
       int end = Math.min(order.length, start + batchSize);
       List<Encoded> batch = new ArrayList<>(end - start);
       for (int i = start; i < end; i++) {

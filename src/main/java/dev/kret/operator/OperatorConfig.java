@@ -41,7 +41,10 @@ public interface OperatorConfig {
   @WithDefault("168h")
   Duration ttlAfterFinished();
 
-  /** Time a trainer gets after SIGTERM to write its checkpoint. */
+  /**
+   * Time a trainer gets after SIGTERM to stop at its next safe point and exit (it waits up to 60 s
+   * for the current step; the last finished epoch's checkpoint is what a new pod resumes from).
+   */
   @WithDefault("120s")
   Duration terminationGracePeriod();
 

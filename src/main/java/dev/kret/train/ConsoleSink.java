@@ -114,4 +114,14 @@ public final class ConsoleSink implements ProgressSink {
         s.modelPath(),
         s.earlyStopped() ? " (early stopped)" : "");
   }
+
+  @Override
+  public void stopped(String message) {
+    if (barShown) {
+      out.println();
+      barShown = false;
+    }
+    out.println(message);
+    out.flush();
+  }
 }

@@ -76,9 +76,7 @@ public final class FineTuner {
    */
   public RunSummary run() throws IOException {
     Djl.offline();
-    TrainingSpec t = spec.training();
-    Path out = options.outputDir();
-    Files.createDirectories(out);
+    Files.createDirectories(options.outputDir());
     MarkerScheme markers = parse(() -> MarkerScheme.fromSpec(spec.input().entityMarkers()));
     HeadType head = parse(() -> HeadType.fromSpec(spec.input().head()));
     LoadOptions load = LoadOptions.defaults().withSkipInvalid(spec.dataset().skipInvalid());
@@ -89,8 +87,33 @@ public final class FineTuner {
           "spec.dataset: training and validation data must not be empty", null);
     }
     Device device = Djl.device(options.wantGpu());
-    Engine engine = Djl.engine();
 
+    ShutdownGuard guard = new ShutdownGuard(SHUTDOWN_WAIT);
+    try {
+      return train(markers, head, device, train, valid, guard);
+    } catch (StoppedException e) {
+      // The tensors are released by now; the shutdown waits until the sinks have said why.
+      for (ProgressSink s : sinks) {
+        s.stopped(e.getMessage());
+      }
+      throw e;
+    } finally {
+      guard.close();
+    }
+  }
+
+  /** The run proper, from the initial model to the summary. */
+  private RunSummary train(
+      MarkerScheme markers,
+      HeadType head,
+      Device device,
+      KlueReDataset train,
+      KlueReDataset valid,
+      ShutdownGuard guard)
+      throws IOException {
+    TrainingSpec t = spec.training();
+    Path out = options.outputDir();
+    Engine engine = Djl.engine();
     try (Base base = openBase(markers, head, device)) {
       TextTokenizer tok = base.tokenizer;
       RelationModel model = base.model;
@@ -143,6 +166,9 @@ public final class FineTuner {
           int seen = 0;
           int step = 0;
           for (int bi = 0; bi < batches.size(); bi += accum) {
+            if (guard.stopping()) {
+              throw stoppedByShutdown(out, epoch, "at step " + (step + 1) + " of " + stepsPerEpoch);
+            }
             int groupEnd = Math.min(batches.size(), bi + accum);
             int groupSize = 0;
             for (int k = bi; k < groupEnd; k++) {
@@ -177,7 +203,16 @@ public final class FineTuner {
           double trainSeconds = (System.nanoTime() - started) / 1e9;
 
           RelationClassifier clf = new RelationClassifier(model, encoder, tok.padId());
-          float[][] logp = clf.logProbabilitiesEncoded(validEnc, Math.max(micro, 64));
+          int evaluated = epoch;
+          float[][] logp =
+              clf.logProbabilitiesEncoded(
+                  validEnc,
+                  Math.max(micro, 64),
+                  () -> {
+                    if (guard.stopping()) {
+                      throw stoppedByShutdown(out, evaluated, "during its evaluation");
+                    }
+                  });
           EvalReport report =
               ReMetrics.evaluate(
                   validLabels,
@@ -238,6 +273,35 @@ public final class FineTuner {
         return summary;
       }
     }
+  }
+
+  /**
+   * How long a shutdown (SIGTERM) waits for the loop to reach its next step or evaluation batch: a
+   * CPU step of a roberta-base batch takes tens of seconds on a small machine.
+   */
+  static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
+
+  /** The run stopped at a safe point because the JVM is shutting down (SIGTERM, Ctrl-C). */
+  public static final class StoppedException extends RuntimeException {
+    StoppedException(String message) {
+      super(message);
+    }
+  }
+
+  private static StoppedException stoppedByShutdown(Path out, int epoch, String where) {
+    return new StoppedException(
+        "stopped by shutdown in epoch "
+            + epoch
+            + " "
+            + where
+            + "; "
+            + (epoch > 2
+                ? "epochs 1-" + (epoch - 1) + " are checkpointed in " + out.resolve("checkpoint")
+                : epoch == 2
+                    ? "epoch 1 is checkpointed in " + out.resolve("checkpoint")
+                    : "no epoch had finished")
+            + ": run the same command again to resume from epoch "
+            + epoch);
   }
 
   private static EpochRecord byEpoch(List<EpochRecord> history, int epoch) {

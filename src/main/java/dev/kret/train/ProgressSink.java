@@ -17,6 +17,12 @@ public interface ProgressSink {
   /** Called once when the run ends. */
   default void finished(RunSummary summary) {}
 
+  /**
+   * Called when the run stops early because the process is shutting down (SIGTERM), before the
+   * shutdown may proceed: the last chance to say so.
+   */
+  default void stopped(String message) {}
+
   /** What a run is about to do. */
   record RunPlan(
       String name,
