@@ -1,24 +1,31 @@
 package dev.kret.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.vertx.core.Vertx;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * A client together with the one event loop it runs on. Closing it closes the client and then stops
- * the event loop and waits for it: a thread still blocked in native code (an idle selector) when
- * the JVM exits holds the exit back by 300 ms, a third of a {@code kretctl status}.
+ * A client together with the threads it started. Closing it closes the client and then stops the
+ * selector threads of the JDK HTTP clients it created and waits for them: HotSpot's exit waits up
+ * to 300 ms for any thread still blocked in native code, and an idle selector is one. Java 17's
+ * {@code java.net.http.HttpClient} has no shutdown method (21 added {@code shutdownNow}); its
+ * selector thread ends when interrupted, after closing the client's connections.
  */
 public final class ClusterConnection implements AutoCloseable {
 
   private final KubernetesClient client;
-  private final Vertx vertx;
+  private final Set<Thread> threadsBefore;
 
-  ClusterConnection(KubernetesClient client, Vertx vertx) {
+  private ClusterConnection(KubernetesClient client, Set<Thread> threadsBefore) {
     this.client = client;
-    this.vertx = vertx;
+    this.threadsBefore = threadsBefore;
+  }
+
+  /** Builds the client, remembering which threads existed before it. */
+  static ClusterConnection open(Supplier<KubernetesClient> build) {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    return new ClusterConnection(build.get(), before);
   }
 
   public KubernetesClient client() {
@@ -30,12 +37,28 @@ public final class ClusterConnection implements AutoCloseable {
     try {
       client.close();
     } finally {
+      stopSelectors();
+    }
+  }
+
+  /** The JDK HTTP clients' selector threads started since this connection was opened. */
+  List<Thread> selectors() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> !threadsBefore.contains(t))
+        .filter(
+            t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager"))
+        .toList();
+  }
+
+  private void stopSelectors() {
+    List<Thread> selectors = selectors();
+    selectors.forEach(Thread::interrupt);
+    for (Thread t : selectors) {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        t.join(1_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        // Best effort: the JVM exits soon after a command anyway.
+        return;
       }
     }
   }

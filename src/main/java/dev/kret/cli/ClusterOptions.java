@@ -5,15 +5,12 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Utils;
-import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -110,26 +107,15 @@ public class ClusterOptions {
    */
   ClusterConnection connect() {
     Config config = config();
-    // One event loop of its own, stopped when the command ends (ClusterConnection.close).
-    Vertx vertx =
-        Vertx.vertx(
-            new VertxOptions()
-                .setEventLoopPoolSize(1)
-                .setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1)
-                .setBlockedThreadCheckInterval(TimeUnit.HOURS.toMillis(1)));
-    try {
-      KubernetesClient client =
-          new KubernetesClientBuilder()
-              .withConfig(config)
-              .withHttpClientFactory(new VertxHttpClientFactory(vertx))
-              .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
-              .build();
-      return new ClusterConnection(client, vertx);
-    } catch (RuntimeException e) {
-      vertx.close();
-      throw e;
-    }
+    // The JDK's own HTTP client: a status call loads about 900 fewer classes than with Vert.x and
+    // Netty, which start an event loop, buffer pools and a DNS resolver for one request.
+    return ClusterConnection.open(
+        () ->
+            new KubernetesClientBuilder()
+                .withConfig(config)
+                .withHttpClientFactory(new JdkHttpClientFactory())
+                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
+                .build());
   }
 
   /** -n, else the context's namespace, else default. */
