@@ -3,6 +3,7 @@ package dev.kret.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kret.PackagedApp;
 import dev.kret.api.v1alpha1.BestStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
@@ -10,7 +11,6 @@ import dev.kret.api.v1alpha1.ProgressStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * call) instead of {@code java -jar}.
  */
 class PackagedCliIT {
-  static final Path APP = Path.of("target/quarkus-app");
-  static final Path JAR = APP.resolve("quarkus-run.jar");
+  static final Path APP = PackagedApp.APP;
+  static final Path JAR = PackagedApp.JAR;
   static final int RUNS = 100;
 
   @TempDir static Path tmp;
@@ -274,17 +274,8 @@ class PackagedCliIT {
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
     ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("OPT_OUT_TRACKING", "true");
-    pb.environment().put("DJL_OFFLINE", "true");
-    pb.environment().remove("KRET_JAVA_OPTS");
+        PackagedApp.process(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().putAll(env);
-    pb.environment()
-        .put(
-            "PATH",
-            Path.of(System.getProperty("java.home"), "bin")
-                + File.pathSeparator
-                + System.getenv("PATH"));
     Process p = pb.start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kretctl finished").isTrue();
     return new Result(

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
+import dev.kret.PackagedApp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint stays intact and the same command resumes from it.
  */
 class PackagedTrainIT {
-  static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
 
   @Test
   void sigtermStopsAtASafePointAndTheSameCommandResumes(@TempDir Path dir) throws Exception {
-    assumeTrue(Files.isRegularFile(JAR), "run mvn package first (failsafe runs this after it)");
+    assumeTrue(
+        Files.isRegularFile(PackagedApp.JAR),
+        "run mvn package first (failsafe runs this after it)");
     Path out = dir.resolve("run");
     Path err = dir.resolve("err.txt");
     // The embedded default: 94 steps per epoch, about ten seconds each here.
@@ -66,27 +67,10 @@ class PackagedTrainIT {
   }
 
   private static Process start(Path dir, Path err, String... args) throws Exception {
-    List<String> cmd =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                JAR.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .directory(dir.toFile())
-            .redirectOutput(dir.resolve("out.txt").toFile())
-            .redirectError(err.toFile());
-    pb.environment().put("OPT_OUT_TRACKING", "true");
-    pb.environment().put("DJL_OFFLINE", "true");
-    pb.environment().remove("KRET_JAVA_OPTS");
-    pb.environment()
-        .put(
-            "PATH",
-            Path.of(System.getProperty("java.home"), "bin")
-                + File.pathSeparator
-                + System.getenv("PATH"));
-    return pb.start();
+    return PackagedApp.process(PackagedApp.javaJar(List.of(args)))
+        .directory(dir.toFile())
+        .redirectOutput(dir.resolve("out.txt").toFile())
+        .redirectError(err.toFile())
+        .start();
   }
 }
