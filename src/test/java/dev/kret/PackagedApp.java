@@ -2,6 +2,7 @@ package dev.kret;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The packaged application ({@code mvn package}) as the integration tests start it. */
@@ -31,10 +32,11 @@ public final class PackagedApp {
     return pb;
   }
 
-  /** {@code java -jar quarkus-run.jar ARGS} with this JDK. */
-  public static List<String> javaJar(List<String> args) {
-    List<String> cmd = new java.util.ArrayList<>();
+  /** {@code java JVM -jar quarkus-run.jar ARGS} with this JDK. */
+  public static List<String> javaJar(List<String> jvm, List<String> args) {
+    List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvm);
     cmd.add("-jar");
     cmd.add(JAR.toAbsolutePath().toString());
     cmd.addAll(args);

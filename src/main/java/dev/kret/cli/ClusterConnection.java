@@ -42,7 +42,7 @@ public final class ClusterConnection implements AutoCloseable {
   }
 
   /** The JDK HTTP clients' selector threads started since this connection was opened. */
-  List<Thread> selectors() {
+  private List<Thread> selectors() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> !threadsBefore.contains(t))
         .filter(

@@ -240,13 +240,7 @@ class PackagedCliIT {
   record Result(int code, String out, String err) {}
 
   static Result kretctl(List<String> jvm, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvm);
-    cmd.add("-jar");
-    cmd.add(JAR.toString());
-    cmd.addAll(List.of(args));
-    return run(cmd);
+    return run(PackagedApp.javaJar(jvm, List.of(args)));
   }
 
   /** The repo's kretctl script, with this JVM's java first on the PATH. */

@@ -67,7 +67,7 @@ class PackagedTrainIT {
   }
 
   private static Process start(Path dir, Path err, String... args) throws Exception {
-    return PackagedApp.process(PackagedApp.javaJar(List.of(args)))
+    return PackagedApp.process(PackagedApp.javaJar(List.of(), List.of(args)))
         .directory(dir.toFile())
         .redirectOutput(dir.resolve("out.txt").toFile())
         .redirectError(err.toFile())
