@@ -39,6 +39,8 @@ p.add_argument("--batching", default="random", choices=["random", "grouped"])
 p.add_argument("--max-length", type=int, default=256)
 p.add_argument("--train-limit", type=int, default=0)
 p.add_argument("--dump-ids", default="")
+p.add_argument("--mlm-epochs", type=int, default=0, help="masked-LM epochs on the train inputs first")
+p.add_argument("--mlm-prob", type=float, default=0.15)
 args = p.parse_args()
 
 random.seed(args.seed)
@@ -116,6 +118,41 @@ class Model(nn.Module):
 
 
 model = Model()
+
+MASK_ID = tok.token_to_id("[MASK]")
+SPECIAL = {tok.token_to_id(t) for t in ["[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]"]}
+
+
+class LmHead(nn.Module):
+    """RobertaLMHead: dense, gelu, LayerNorm, decoder tied to the word embeddings."""
+
+    def __init__(self, emb):
+        super().__init__()
+        self.dense = nn.Linear(H, H)
+        self.norm = nn.LayerNorm(H, eps=cfg.layer_norm_eps)
+        self.emb = emb
+        self.bias = nn.Parameter(torch.zeros(cfg.vocab_size))
+        self.dense.weight.data.normal_(0, cfg.initializer_range)
+        self.dense.bias.data.zero_()
+
+    def forward(self, h):
+        return self.norm(nn.functional.gelu(self.dense(h))) @ self.emb.weight.t() + self.bias
+
+
+def schedule(opt, total):
+    warm = math.ceil(0.1 * total)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda t: t / max(1, warm) if t < warm else max(0.0, (total - t) / max(1, total - warm))
+    )
+
+
+def adamw(named):
+    nd = lambda n: n.endswith("bias") or "LayerNorm" in n or n.startswith("norm.")
+    named = list(named)
+    return torch.optim.AdamW(
+        [{"params": [p for n, p in named if not nd(n)], "weight_decay": 0.01},
+         {"params": [p for n, p in named if nd(n)], "weight_decay": 0.0}],
+        lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
 no_decay = lambda n: n.endswith("bias") or "LayerNorm" in n
 groups = [
     {"params": [p for n, p in model.named_parameters() if not no_decay(n)], "weight_decay": 0.01},
@@ -163,6 +200,41 @@ def metrics(probs, y):
         aps.append(sklearn.metrics.auc(rec, prec))
     return acc, f1, np.mean(aps) * 100
 
+
+if args.mlm_epochs:
+    lm = LmHead(model.roberta.embeddings.word_embeddings)
+    params = {f"roberta.{n}": q for n, q in model.roberta.named_parameters()}
+    params.update({n: q for n, q in lm.named_parameters() if not n.startswith("emb.")})
+    mopt = adamw(params.items())
+    msched = schedule(mopt, math.ceil(len(train) / args.batch) * args.mlm_epochs)
+    vocab_n = cfg.vocab_size
+    for ep in range(1, args.mlm_epochs + 1):
+        model.train()
+        t0, seen, loss_sum = time.time(), 0, 0.0
+        for b in batches(train, True):
+            ids, mask, s_, o_, y_ = collate([train[i] for i in b])
+            special = torch.zeros_like(ids, dtype=torch.bool)
+            for t in SPECIAL:
+                special |= ids == t
+            pick = (torch.rand(ids.shape) < args.mlm_prob) & ~special
+            if not pick.any():
+                continue
+            target = ids[pick]
+            inp = ids.clone()
+            r = torch.rand(ids.shape)
+            inp[pick & (r < 0.8)] = MASK_ID
+            rnd = pick & (r >= 0.8) & (r < 0.9)
+            inp[rnd] = torch.randint(len(SPECIAL), vocab_n, (int(rnd.sum()),))
+            h = model.roberta(input_ids=inp, attention_mask=mask).last_hidden_state
+            loss = nn.functional.cross_entropy(lm(h[pick]), target)
+            mopt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(list(params.values()), 1.0)
+            mopt.step()
+            msched.step()
+            seen += len(b)
+            loss_sum += loss.item() * len(b)
+        print(f"mlm epoch {ep}  loss {loss_sum / seen:.4f}  {seen / (time.time() - t0):.1f} samples/s", flush=True)
 
 for epoch in range(1, args.epochs + 1):
     model.train()

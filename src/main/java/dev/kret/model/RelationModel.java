@@ -98,9 +98,12 @@ public final class RelationModel implements AutoCloseable {
     return s;
   }
 
-  /** True for parameters AdamW must not decay: biases and LayerNorm weights. */
+  /**
+   * True for parameters AdamW must not decay: biases and LayerNorm weights (the encoder's {@code
+   * LayerNorm}, the masked-LM head's {@code layer_norm}).
+   */
   public static boolean noDecay(String name) {
-    return name.endsWith(".bias") || name.contains("LayerNorm");
+    return name.endsWith(".bias") || name.contains("LayerNorm") || name.contains("layer_norm");
   }
 
   /** A model with Hugging Face's initialisation (normal(0, initializer_range), zero bias). */
@@ -218,7 +221,7 @@ public final class RelationModel implements AutoCloseable {
     return v;
   }
 
-  private static double gaussian(SplittableRandom r) {
+  static double gaussian(SplittableRandom r) {
     // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
     double u1 = 1.0 - r.nextDouble();
     double u2 = r.nextDouble();

@@ -164,6 +164,27 @@ public final class TextTokenizer implements AutoCloseable {
     return sepId;
   }
 
+  /** The id of the mask token ({@code mask_token}: [MASK] or &lt;mask&gt;), or -1 when absent. */
+  public int maskId() {
+    String mask = TokenizerJson.specialTokens(config, defaultsFor(json)).get("mask_token");
+    return mask == null ? -1 : tokenId(mask);
+  }
+
+  /**
+   * Ids of the named special tokens (padding, unknown, [CLS], [SEP], mask): masked-LM training
+   * never picks them, as Hugging Face's special-tokens mask does.
+   */
+  public java.util.Set<Integer> specialIds() {
+    java.util.Set<Integer> ids = new java.util.TreeSet<>();
+    for (String t : TokenizerJson.specialTokens(config, defaultsFor(json)).values()) {
+      int id = tokenId(t);
+      if (id >= 0) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
   /**
    * Encodes with [CLS] … [SEP], no truncation, no padding. Offsets are code-point indices into
    * {@code text}, end exclusive; tokens added by the post-processor have start = end = -1.

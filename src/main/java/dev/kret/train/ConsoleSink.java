@@ -34,6 +34,27 @@ public final class ConsoleSink implements ProgressSink {
 
   @Override
   public void step(StepProgress s) {
+    bar("epoch", s);
+  }
+
+  @Override
+  public void mlmStep(StepProgress s) {
+    bar("masked-LM epoch", s);
+  }
+
+  @Override
+  public void mlmEpoch(MlmEpoch r) {
+    clearBar();
+    out.printf(
+        Locale.ROOT,
+        "masked-LM epoch %d/%d: loss %.4f, %.1f samples/s%n",
+        r.epoch(),
+        r.epochs(),
+        r.loss(),
+        r.samplesPerSecond());
+  }
+
+  private void bar(String label, StepProgress s) {
     long now = System.nanoTime();
     if (!interactive && now - lastLine < 30_000_000_000L && s.step() != s.steps()) {
       return;
@@ -48,7 +69,8 @@ public final class ConsoleSink implements ProgressSink {
     String line =
         String.format(
             Locale.ROOT,
-            "epoch %d/%d [%s] %d/%d loss %.4f %.1f samples/s ETA %s",
+            "%s %d/%d [%s] %d/%d loss %.4f %.1f samples/s ETA %s",
+            label,
             s.epoch(),
             s.totalEpochs(),
             bar,
@@ -71,12 +93,16 @@ public final class ConsoleSink implements ProgressSink {
     return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
   }
 
-  @Override
-  public void epoch(EpochRecord r, boolean best) {
+  private void clearBar() {
     if (barShown) {
-      out.print("\r" + " ".repeat(100) + "\r");
+      out.print("\r" + " ".repeat(120) + "\r");
       barShown = false;
     }
+  }
+
+  @Override
+  public void epoch(EpochRecord r, boolean best) {
+    clearBar();
     if (!headerPrinted) {
       out.printf(
           Locale.ROOT,

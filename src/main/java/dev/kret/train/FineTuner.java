@@ -22,6 +22,7 @@ import dev.kret.model.ModelDirectory;
 import dev.kret.model.RelationClassifier;
 import dev.kret.model.RelationModel;
 import dev.kret.model.RobertaConfig;
+import dev.kret.model.weights.TensorData;
 import dev.kret.model.weights.WeightFiles;
 import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one FineTuneRun spec in this process: data, tokenizer, model, the AdamW loop with warmup and
@@ -135,6 +137,7 @@ public final class FineTuner {
         Checkpoint ckpt = new Checkpoint(out.resolve("checkpoint"), fingerprint());
         Checkpoint.State state = ckpt.load(model, opt);
         int firstEpoch = state.epoch() + 1;
+        Path mlmDir = out.resolve("checkpoint-mlm");
         for (ProgressSink s : sinks) {
           s.started(
               new ProgressSink.RunPlan(
@@ -146,6 +149,24 @@ public final class FineTuner {
                   validEnc.size(),
                   model.parameterCount(),
                   device.toString()));
+        }
+        if (state.epoch() == 0 && t.mlmEpochs() > 0) {
+          if (tok.maskId() < 0) {
+            throw new InvalidRunException(
+                "spec.training.mlmEpochs: the tokenizer has no mask token to train with", null);
+          }
+          new MaskedLmPretraining(
+                  t,
+                  model,
+                  base.lmHead,
+                  tok.maskId(),
+                  tok.specialIds(),
+                  trainEnc,
+                  mlmDir,
+                  fingerprint(),
+                  sinks,
+                  guard)
+              .run();
         }
         List<EpochRecord> history = new ArrayList<>(state.history());
         String metric = spec.objective().metric();
@@ -254,6 +275,8 @@ public final class FineTuner {
             s.epoch(rec, improved);
           }
           ckpt.save(model, opt, new Checkpoint.State(epoch, history, bestEpoch, bad, stopped));
+          // The fine-tuning checkpoint now holds everything masked-LM training produced.
+          ModelDirectory.deleteRecursively(mlmDir);
         }
         EpochRecord best = byEpoch(history, bestEpoch);
         RunSummary summary =
@@ -383,10 +406,14 @@ public final class FineTuner {
   /** Everything that changes what an epoch computes; a checkpoint from another spec is refused. */
   private String fingerprint() {
     try {
+      ObjectNode training = JSON.valueToTree(spec.training());
+      if (spec.training().mlmEpochs() == 0) {
+        // As before masked-LM epochs existed, so that earlier checkpoints still resume.
+        training.remove(List.of("mlmEpochs", "mlmProbability"));
+      }
       return Checkpoint.sha256(
           JSON.writeValueAsString(
-              List.of(
-                  spec.model(), spec.dataset(), spec.input(), spec.training(), spec.objective())));
+              List.of(spec.model(), spec.dataset(), spec.input(), training, spec.objective())));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -397,9 +424,13 @@ public final class FineTuner {
     final TextTokenizer tokenizer;
     final RelationModel model;
 
-    Base(TextTokenizer tokenizer, RelationModel model) {
+    /** The checkpoint's masked-LM head ({@code lm_head.*}), for masked-LM epochs; may be empty. */
+    final Map<String, TensorData> lmHead;
+
+    Base(TextTokenizer tokenizer, RelationModel model, Map<String, TensorData> lmHead) {
       this.tokenizer = tokenizer;
       this.model = model;
+      this.lmHead = lmHead;
     }
 
     @Override
@@ -427,7 +458,7 @@ public final class FineTuner {
         cfg = cfg.withDropout(spec.training().dropout());
       }
       cfg = cfg.withPadTokenId(tok.padId());
-      return new Base(tok, RelationModel.random(cfg, device, seed, c.embeddingInitStd()));
+      return new Base(tok, RelationModel.random(cfg, device, seed, c.embeddingInitStd()), Map.of());
     }
     Path dir =
         spec.model().uri() != null
@@ -443,10 +474,13 @@ public final class FineTuner {
       if (spec.training().dropout() != null) {
         cfg = cfg.withDropout(spec.training().dropout());
       }
+      Map<String, TensorData> tensors = WeightFiles.read(dir);
       RelationModel.Loaded loaded =
-          RelationModel.fromTensors(cfg, device, WeightFiles.read(dir), seed, dir.toString());
+          RelationModel.fromTensors(cfg, device, tensors, seed, dir.toString());
       System.err.println(loaded.report().summary());
-      return new Base(tok, loaded.model());
+      Map<String, TensorData> lmHead = new java.util.LinkedHashMap<>(tensors);
+      lmHead.keySet().removeIf(k -> !k.startsWith("lm_head."));
+      return new Base(tok, loaded.model(), lmHead);
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;

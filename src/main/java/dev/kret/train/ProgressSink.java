@@ -11,6 +11,12 @@ public interface ProgressSink {
   /** Called about once a second during an epoch. */
   default void step(StepProgress progress) {}
 
+  /** Called about once a second during a masked-LM epoch ({@code spec.training.mlmEpochs}). */
+  default void mlmStep(StepProgress progress) {}
+
+  /** Called after each masked-LM epoch, before fine-tuning starts. */
+  default void mlmEpoch(MlmEpoch record) {}
+
   /** Called after each finished, evaluated and saved epoch. */
   void epoch(EpochRecord record, boolean best);
 
@@ -33,6 +39,9 @@ public interface ProgressSink {
       int validationExamples,
       long parameters,
       String device) {}
+
+  /** A finished masked-LM epoch: its mean loss over the masked tokens of each batch. */
+  record MlmEpoch(int epoch, int epochs, double loss, double samplesPerSecond) {}
 
   /** A snapshot of the current epoch. */
   record StepProgress(

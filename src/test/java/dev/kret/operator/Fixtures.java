@@ -36,7 +36,8 @@ final class Fixtures {
             null,
             null,
             null,
-            new TrainingSpec(epochs, null, null, null, null, null, null, null, null, null, null),
+            new TrainingSpec(
+                epochs, null, null, null, null, null, null, null, null, null, null, null, null),
             null));
     return run;
   }

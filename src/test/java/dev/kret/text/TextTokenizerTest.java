@@ -75,6 +75,16 @@ class TextTokenizerTest {
   }
 
   @Test
+  void namesItsMaskAndSpecialTokensForMaskedLmTraining() throws Exception {
+    try (TextTokenizer tok = TextTokenizer.fromSpec("builtin:klue-roberta-base", List.of())) {
+      assertThat(tok.token(tok.maskId())).isEqualTo("[MASK]");
+      assertThat(tok.specialIds())
+          .containsExactlyInAnyOrder(
+              tok.padId(), tok.clsId(), tok.sepId(), tok.maskId(), tok.tokenId("[UNK]"));
+    }
+  }
+
+  @Test
   void rejectsUnknownBuiltin() {
     assertThatThrownBy(() -> TextTokenizer.loadBuiltin("no-such-model", List.of()))
         .isInstanceOf(IllegalArgumentException.class)

@@ -156,6 +156,93 @@ class FineTunerTest {
     assertThat(lines).hasSize(3);
   }
 
+  /** Collects masked-LM epochs and fine-tuning epochs. */
+  static final class MlmRecorder implements ProgressSink {
+    final List<MlmEpoch> mlm = new ArrayList<>();
+    final List<EpochRecord> epochs = new ArrayList<>();
+
+    @Override
+    public void mlmEpoch(MlmEpoch record) {
+      mlm.add(record);
+    }
+
+    @Override
+    public void epoch(EpochRecord record, boolean best) {
+      epochs.add(record);
+    }
+  }
+
+  /** Simulates a kill inside a masked-LM epoch. */
+  static final class KillInMlm implements ProgressSink {
+    final int epoch;
+    final int step;
+
+    KillInMlm(int epoch, int step) {
+      this.epoch = epoch;
+      this.step = step;
+    }
+
+    @Override
+    public void mlmStep(StepProgress p) {
+      if (p.epoch() == epoch && p.step() == step) {
+        throw new IllegalStateException("killed");
+      }
+    }
+
+    @Override
+    public void epoch(EpochRecord record, boolean best) {}
+  }
+
+  @Test
+  void maskedLmEpochsTrainTheEncoderFirstAndResumeToTheSameMetrics(
+      @TempDir Path a, @TempDir Path b, @TempDir Path c, @TempDir Path d) throws IOException {
+    String training =
+        "epochs: 2, batchSize: 32, learningRate: 3.0e-3, seed: 5, earlyStoppingPatience: 0";
+    FineTuneRunSpec s = spec(training + ", mlmEpochs: 2");
+    MlmRecorder whole = new MlmRecorder();
+    run(s, a, whole);
+    assertThat(whole.mlm).extracting(ProgressSink.MlmEpoch::epoch).containsExactly(1, 2);
+    for (ProgressSink.MlmEpoch e : whole.mlm) {
+      assertThat(e.loss()).isFinite().isPositive();
+    }
+    assertThat(whole.mlm.get(1).loss()).isLessThan(whole.mlm.get(0).loss());
+    assertThat(whole.epochs).hasSize(2);
+    assertThat(a.resolve("checkpoint-mlm")).doesNotExist();
+
+    // The same spec without masked-LM epochs starts fine-tuning from other weights.
+    MlmRecorder plain = new MlmRecorder();
+    run(spec(training), b, plain);
+    assertThat(plain.mlm).isEmpty();
+    assertThat(plain.epochs.get(0).trainLoss()).isNotEqualTo(whole.epochs.get(0).trainLoss());
+
+    // Killed in masked-LM epoch 2: resumes there, then fine-tunes to the same metrics.
+    assertThatThrownBy(() -> run(s, c, new KillInMlm(2, 3))).hasMessageContaining("killed");
+    assertThat(c.resolve("checkpoint-mlm/state.json")).isRegularFile();
+    MlmRecorder resumed = new MlmRecorder();
+    run(s, c, resumed);
+    assertThat(resumed.mlm).extracting(ProgressSink.MlmEpoch::epoch).containsExactly(2);
+    assertThat(resumed.mlm.get(0).loss()).isEqualTo(whole.mlm.get(1).loss());
+    assertSameEpochs(resumed.epochs, whole.epochs);
+
+    // Killed in fine-tuning epoch 1: the masked-LM epochs are not run again.
+    assertThatThrownBy(() -> run(s, d, new KillAt(1, 2))).hasMessageContaining("killed");
+    MlmRecorder again = new MlmRecorder();
+    run(s, d, again);
+    assertThat(again.mlm).isEmpty();
+    assertSameEpochs(again.epochs, whole.epochs);
+  }
+
+  private static void assertSameEpochs(List<EpochRecord> got, List<EpochRecord> want) {
+    assertThat(got).hasSameSizeAs(want);
+    for (int i = 0; i < want.size(); i++) {
+      assertThat(got.get(i).epoch()).isEqualTo(want.get(i).epoch());
+      assertThat(got.get(i).trainLoss()).isEqualTo(want.get(i).trainLoss());
+      assertThat(got.get(i).evalLoss()).isEqualTo(want.get(i).evalLoss());
+      assertThat(got.get(i).microF1()).isEqualTo(want.get(i).microF1());
+      assertThat(got.get(i).auprc()).isEqualTo(want.get(i).auprc());
+    }
+  }
+
   @Test
   void refusesCheckpointOfAnotherSpec(@TempDir Path out) throws IOException {
     run(spec("epochs: 1, batchSize: 32, seed: 1"), out);

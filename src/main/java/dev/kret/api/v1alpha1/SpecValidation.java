@@ -36,6 +36,10 @@ public final class SpecValidation {
     if (t.dropout() != null) {
       range(e, "spec.training.dropout", t.dropout(), 0, 1);
     }
+    min(e, "spec.training.mlmEpochs", t.mlmEpochs(), 0);
+    if (!(t.mlmProbability() > 0 && t.mlmProbability() < 1)) {
+      e.add("spec.training.mlmProbability: must be > 0 and < 1, got " + t.mlmProbability());
+    }
     InputSpec in = s.input();
     if (in.maxLength() < 16 || in.maxLength() > 512) {
       e.add("spec.input.maxLength: must be between 16 and 512, got " + in.maxLength());

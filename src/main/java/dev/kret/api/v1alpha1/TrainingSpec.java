@@ -53,10 +53,25 @@ public record TrainingSpec(
             "Batch examples of similar length together (Hugging Face group_by_length): less"
                 + " padding, faster epochs; false draws batches uniformly at random.")
         @Default("true")
-        Boolean groupByLength) {
+        Boolean groupByLength,
+    @JsonPropertyDescription(
+            "Masked-language-model epochs on the training inputs before fine-tuning (task-adaptive"
+                + " pretraining, as Hugging Face's run_mlm.py does it; the labels are not used),"
+                + " with the same learning rate, warmup, weight decay and clipping; 0 disables.")
+        @Default("0")
+        @Min(0)
+        Integer mlmEpochs,
+    @JsonPropertyDescription(
+            "Share of tokens masked-LM training predicts (Hugging Face mlm_probability): of"
+                + " those, 80% are replaced by the mask token, 10% by a random token, 10% kept.")
+        @Default("0.15")
+        @Min(value = 0, inclusive = false)
+        @Max(value = 1, inclusive = false)
+        Double mlmProbability) {
 
   static TrainingSpec defaults() {
-    return new TrainingSpec(null, null, null, null, null, null, null, null, null, null, null);
+    return new TrainingSpec(
+        null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public TrainingSpec withDefaults() {
@@ -71,6 +86,8 @@ public record TrainingSpec(
         Objects.requireNonNullElse(earlyStoppingPatience, 3),
         Objects.requireNonNullElse(gradientAccumulationSteps, 1),
         dropout,
-        Objects.requireNonNullElse(groupByLength, true));
+        Objects.requireNonNullElse(groupByLength, true),
+        Objects.requireNonNullElse(mlmEpochs, 0),
+        Objects.requireNonNullElse(mlmProbability, 0.15));
   }
 }

@@ -1,0 +1,292 @@
+package dev.kret.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.kret.api.v1alpha1.TrainingSpec;
+import dev.kret.model.Djl;
+import dev.kret.model.MaskedLmHead;
+import dev.kret.model.RelationModel;
+import dev.kret.model.weights.TensorData;
+import dev.kret.text.RelationEncoder;
+import dev.kret.text.RelationEncoder.Encoded;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Masked-LM epochs on the training inputs before fine-tuning ({@code spec.training.mlmEpochs}):
+ * task-adaptive pretraining as Hugging Face's run_mlm.py does it. The labels are not used. The
+ * encoder learns from the training sentences themselves (markers included) what their tokens mean
+ * before the classifier sees a label; from random weights that is what a pretrained checkpoint
+ * would otherwise bring.
+ *
+ * <p>The optimizer is a fresh AdamW over the encoder and the {@link MaskedLmHead} (the classifier
+ * is left as initialised), with the run's learning rate, warmup ratio, weight decay and clipping
+ * over the masked-LM steps. Each epoch ends with a checkpoint of its own ({@code checkpoint-mlm}),
+ * so a killed run resumes after the last finished masked-LM epoch; the same seed gives the same
+ * masks, shuffles and dropout, so a resumed run ends where an uninterrupted one does.
+ */
+final class MaskedLmPretraining {
+
+  /** A batch with the positions to predict and what was there. */
+  record Masked(long[][] ids, long[] positions, long[] targets) {}
+
+  private final TrainingSpec t;
+  private final RelationModel model;
+  private final Map<String, TensorData> headCheckpoint;
+  private final List<Encoded> train;
+  private final int maskId;
+  private final Set<Integer> special;
+  private final Path dir;
+  private final String fingerprint;
+  private final List<ProgressSink> sinks;
+  private final ShutdownGuard guard;
+
+  MaskedLmPretraining(
+      TrainingSpec t,
+      RelationModel model,
+      Map<String, TensorData> headCheckpoint,
+      int maskId,
+      Set<Integer> special,
+      List<Encoded> train,
+      Path dir,
+      String fingerprint,
+      List<ProgressSink> sinks,
+      ShutdownGuard guard) {
+    this.t = t;
+    this.model = model;
+    this.headCheckpoint = headCheckpoint;
+    this.maskId = maskId;
+    this.special = special;
+    this.train = train;
+    this.dir = dir;
+    this.fingerprint = fingerprint;
+    this.sinks = sinks;
+    this.guard = guard;
+  }
+
+  /**
+   * Chooses each non-special, non-padding token with probability {@code p}; of the chosen, 80%
+   * become {@code maskId}, 10% a uniformly random id below {@code vocabSize}, 10% stay (Hugging
+   * Face's DataCollatorForLanguageModeling). A batch where nothing was chosen predicts its first
+   * maskable token, so every step has a loss. Deterministic in {@code rng}.
+   */
+  static Masked mask(
+      RelationEncoder.Batch batch,
+      double p,
+      int maskId,
+      Set<Integer> special,
+      int vocabSize,
+      SplittableRandom rng) {
+    int n = batch.size();
+    int len = batch.sequenceLength();
+    long[][] ids = new long[n][];
+    List<Long> positions = new ArrayList<>();
+    List<Long> targets = new ArrayList<>();
+    long firstMaskable = -1;
+    for (int i = 0; i < n; i++) {
+      ids[i] = batch.ids()[i].clone();
+      for (int j = 0; j < len; j++) {
+        long id = ids[i][j];
+        if (batch.mask()[i][j] == 0 || special.contains((int) id)) {
+          continue;
+        }
+        if (firstMaskable < 0) {
+          firstMaskable = (long) i * len + j;
+        }
+        if (rng.nextDouble() >= p) {
+          continue;
+        }
+        positions.add((long) i * len + j);
+        targets.add(id);
+        double r = rng.nextDouble();
+        if (r < 0.8) {
+          ids[i][j] = maskId;
+        } else if (r < 0.9) {
+          ids[i][j] = rng.nextInt(vocabSize);
+        }
+      }
+    }
+    if (positions.isEmpty() && firstMaskable >= 0) {
+      int i = (int) (firstMaskable / len);
+      int j = (int) (firstMaskable % len);
+      positions.add(firstMaskable);
+      targets.add(ids[i][j]);
+      ids[i][j] = maskId;
+    }
+    return new Masked(
+        ids,
+        positions.stream().mapToLong(Long::longValue).toArray(),
+        targets.stream().mapToLong(Long::longValue).toArray());
+  }
+
+  /** Runs (or resumes) the masked-LM epochs; the model's encoder is trained in place. */
+  void run() throws IOException {
+    int epochs = t.mlmEpochs();
+    int micro = t.batchSize();
+    int accum = t.gradientAccumulationSteps();
+    int microBatches = (train.size() + micro - 1) / micro;
+    int stepsPerEpoch = (microBatches + accum - 1) / accum;
+    LinearSchedule schedule =
+        LinearSchedule.of(t.learningRate(), t.warmupRatio(), (long) stepsPerEpoch * epochs);
+    Engine engine = Djl.engine();
+    int vocab = model.config().vocabSize();
+    int pad = model.config().padTokenId();
+    try (MaskedLmHead head = MaskedLmHead.create(model, headCheckpoint, t.seed())) {
+      try (AdamW opt =
+          new AdamW(parameters(model, head), model.manager(), t.weightDecay(), 0.9, 0.999, 1e-8)) {
+        Checkpoint ckpt = new Checkpoint(dir, fingerprint);
+        Checkpoint.Weights weights = weights(head);
+        int first = ckpt.load(weights, opt).epoch() + 1;
+        for (int epoch = first; epoch <= epochs; epoch++) {
+          long started = System.nanoTime();
+          engine.setRandomSeed((int) (t.seed() * 1_000_003L - epoch));
+          Random shuffle = new Random(t.seed() * 31 - epoch);
+          SplittableRandom masks = new SplittableRandom(t.seed() * 1_000_003L - epoch);
+          List<int[]> batches =
+              t.groupByLength()
+                  ? Batching.lengthGrouped(train, micro, shuffle)
+                  : Batching.random(train.size(), micro, shuffle);
+          double lossSum = 0;
+          int lossCount = 0;
+          int seen = 0;
+          int step = 0;
+          for (int bi = 0; bi < batches.size(); bi += accum) {
+            if (guard.stopping()) {
+              throw stopped(epoch, step + 1, stepsPerEpoch);
+            }
+            int groupEnd = Math.min(batches.size(), bi + accum);
+            int groupSize = 0;
+            for (int k = bi; k < groupEnd; k++) {
+              groupSize += batches.get(k).length;
+            }
+            try (NDManager m = model.manager().newSubManager()) {
+              for (int k = bi; k < groupEnd; k++) {
+                int[] idx = batches.get(k);
+                List<Encoded> items = new ArrayList<>(idx.length);
+                for (int i : idx) {
+                  items.add(train.get(i));
+                }
+                RelationEncoder.Batch b = RelationEncoder.collate(items, pad);
+                Masked mk = mask(b, t.mlmProbability(), maskId, special, vocab, masks);
+                float loss = forwardBackward(head, m, b, mk, idx.length / (double) groupSize);
+                lossSum += loss * idx.length;
+                lossCount += idx.length;
+              }
+              TrainStep.optimizerStep(opt, schedule, t.maxGradNorm(), m);
+            }
+            seen += groupSize;
+            step++;
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            ProgressSink.StepProgress progress =
+                new ProgressSink.StepProgress(
+                    epoch,
+                    epochs,
+                    step,
+                    stepsPerEpoch,
+                    lossSum / Math.max(1, lossCount),
+                    seen / Math.max(1e-9, elapsed),
+                    elapsed);
+            for (ProgressSink s : sinks) {
+              s.mlmStep(progress);
+            }
+          }
+          double seconds = (System.nanoTime() - started) / 1e9;
+          ProgressSink.MlmEpoch rec =
+              new ProgressSink.MlmEpoch(
+                  epoch, epochs, lossSum / Math.max(1, lossCount), train.size() / seconds);
+          for (ProgressSink s : sinks) {
+            s.mlmEpoch(rec);
+          }
+          ckpt.save(weights, opt, new Checkpoint.State(epoch, List.of(), 0, 0, false));
+        }
+      }
+    }
+  }
+
+  /** What masked-LM training updates: the encoder and the head, not the classifier. */
+  static Map<String, NDArray> parameters(RelationModel model, MaskedLmHead head) {
+    Map<String, NDArray> params = new LinkedHashMap<>(model.parameters());
+    params.keySet().removeIf(k -> k.startsWith("classifier."));
+    params.putAll(head.parameters());
+    return params;
+  }
+
+  /**
+   * Forward and backward of one masked micro-batch ({@code b} gives the attention mask); the
+   * gradient is scaled by {@code share}. Returns the mean loss.
+   */
+  static float forwardBackward(
+      MaskedLmHead head, NDManager m, RelationEncoder.Batch b, Masked mk, double share) {
+    int n = b.size();
+    int len = b.sequenceLength();
+    long[] ids = new long[n * len];
+    long[] mask = new long[n * len];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(mk.ids()[i], 0, ids, i * len, len);
+      System.arraycopy(b.mask()[i], 0, mask, i * len, len);
+    }
+    try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+      NDArray loss =
+          head.loss(
+              m.create(ids, new Shape(n, len)),
+              m.create(mask, new Shape(n, len)),
+              m.create(mk.positions()),
+              m.create(mk.targets()),
+              true);
+      gc.backward(share == 1.0 ? loss : Djl.times(loss, (float) share));
+      return loss.getFloat();
+    }
+  }
+
+  /** The model (classifier included, unchanged) and the head, saved and restored together. */
+  private Checkpoint.Weights weights(MaskedLmHead head) {
+    return new Checkpoint.Weights() {
+      @Override
+      public List<TensorData> toTensors() {
+        List<TensorData> all = new ArrayList<>(model.toTensors());
+        all.addAll(head.toTensors());
+        return all;
+      }
+
+      @Override
+      public void assign(Collection<TensorData> tensors) {
+        List<TensorData> mine = new ArrayList<>();
+        List<TensorData> theirs = new ArrayList<>();
+        for (TensorData td : tensors) {
+          (td.name().startsWith("lm_head.") ? theirs : mine).add(td);
+        }
+        model.assign(mine);
+        head.assign(theirs);
+      }
+    };
+  }
+
+  private FineTuner.StoppedException stopped(int epoch, int step, int steps) {
+    return new FineTuner.StoppedException(
+        "stopped by shutdown in masked-LM epoch "
+            + epoch
+            + " at step "
+            + step
+            + " of "
+            + steps
+            + "; "
+            + (epoch > 2
+                ? "masked-LM epochs 1-" + (epoch - 1) + " are checkpointed in " + dir
+                : epoch == 2
+                    ? "masked-LM epoch 1 is checkpointed in " + dir
+                    : "no masked-LM epoch had finished")
+            + ": run the same command again to resume from masked-LM epoch "
+            + epoch);
+  }
+}
