@@ -14,14 +14,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The examples users copy must parse strictly, pass validation and yield a Job. */
+/** The run specs users copy must parse strictly, pass validation and yield a Job. */
 class ExamplesTest {
   static final ObjectMapper STRICT =
       new ObjectMapper(new YAMLFactory())
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
+  /** k8s/examples, and the benchmark specs under bench/ (README points users at both). */
   static Stream<Path> examples() throws IOException {
-    return Files.list(Path.of("k8s/examples")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+    return Stream.concat(Files.list(Path.of("k8s/examples")), Files.list(Path.of("bench")))
+        .filter(p -> p.toString().endsWith(".yaml"))
+        .sorted();
   }
 
   @ParameterizedTest
