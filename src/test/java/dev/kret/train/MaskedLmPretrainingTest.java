@@ -1,12 +1,24 @@
 package dev.kret.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import dev.kret.api.v1alpha1.TrainingSpec;
+import dev.kret.data.Labels;
+import dev.kret.model.RelationModel;
+import dev.kret.model.RobertaConfig;
 import dev.kret.text.RelationEncoder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MaskedLmPretrainingTest {
 
@@ -100,6 +112,35 @@ class MaskedLmPretrainingTest {
     assertThat(y.targets()).containsExactly(x.targets());
     assertThat(y.ids()).isDeepEqualTo(x.ids());
     assertThat(z.positions()).isNotEqualTo(x.positions());
+  }
+
+  @Test
+  void aShutdownStopsMaskedLmTrainingAtItsNextStepAndSaysWhereToResume(@TempDir Path dir)
+      throws Exception {
+    TrainingSpec t =
+        new TrainingSpec(1, 4, 1e-3, null, null, null, 3L, null, null, null, null, 2, null)
+            .withDefaults();
+    List<RelationEncoder.Encoded> train = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      train.add(new RelationEncoder.Encoded(new int[] {CLS, 10 + i, 20 + i, 30, SEP}, 1, 2));
+    }
+    RobertaConfig cfg =
+        RobertaConfig.small(VOCAB, 16, 1, 2, 32, Labels.RELATIONS).withPadTokenId(PAD);
+    ShutdownGuard guard = new ShutdownGuard(Duration.ZERO);
+    try (RelationModel model = RelationModel.random(cfg, Device.cpu(), 1)) {
+      guard.stopAndWait(); // what SIGTERM's hook does
+      MaskedLmPretraining mlm =
+          new MaskedLmPretraining(
+              t, model, Map.of(), MASK, SPECIAL, train, dir.resolve("ckpt"), "f", List.of(), guard);
+      assertThatThrownBy(mlm::run)
+          .isInstanceOf(FineTuner.StoppedException.class)
+          .hasMessage(
+              "stopped by shutdown in masked-LM epoch 1 at step 1 of 2; no masked-LM epoch had"
+                  + " finished: run the same command again to resume from masked-LM epoch 1");
+    } finally {
+      guard.close();
+    }
+    assertThat(dir.resolve("ckpt")).doesNotExist();
   }
 
   @Test
