@@ -143,6 +143,10 @@ final class MaskedLmPretraining {
     int vocab = model.config().vocabSize();
     int pad = model.config().padTokenId();
     try (MaskedLmHead head = MaskedLmHead.create(model, headCheckpoint, t.seed())) {
+      System.err.println(
+          head.loaded().isEmpty()
+              ? "masked-LM head: newly initialized"
+              : "masked-LM head: " + head.loaded().size() + " tensors from the checkpoint");
       try (AdamW opt =
           new AdamW(parameters(model, head), model.manager(), t.weightDecay(), 0.9, 0.999, 1e-8)) {
         Checkpoint ckpt = new Checkpoint(dir, fingerprint);
