@@ -134,25 +134,12 @@ public final class MaskedLmHead implements AutoCloseable {
 
   /** All parameters as float32 host tensors (for a checkpoint). */
   public List<TensorData> toTensors() {
-    List<TensorData> out = new ArrayList<>(params.size());
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      out.add(
-          new TensorData(
-              e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
-    }
-    return out;
+    return RelationModel.toTensors(params);
   }
 
   /** Overwrites parameter values in place (resume); every name must exist with its shape. */
   public void assign(Collection<TensorData> tensors) {
-    for (TensorData t : tensors) {
-      NDArray p = params.get(t.name());
-      if (p == null || !Arrays.equals(p.getShape().getShape(), t.shape())) {
-        throw new IllegalArgumentException(
-            "checkpoint tensor " + t.name() + " does not fit the masked-LM head");
-      }
-      p.set(t.data());
-    }
+    RelationModel.assign(params, tensors, "the masked-LM head");
   }
 
   private NDArray p(String name) {

@@ -230,6 +230,10 @@ public final class RelationModel implements AutoCloseable {
 
   /** All parameters as float32 host tensors (for safetensors). */
   public List<TensorData> toTensors() {
+    return toTensors(params);
+  }
+
+  static List<TensorData> toTensors(Map<String, NDArray> params) {
     List<TensorData> out = new ArrayList<>(params.size());
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
       out.add(
@@ -241,11 +245,15 @@ public final class RelationModel implements AutoCloseable {
 
   /** Overwrites parameter values in place (resume); every name must exist with its shape. */
   public void assign(Collection<TensorData> tensors) {
+    assign(params, tensors, "the model");
+  }
+
+  static void assign(Map<String, NDArray> params, Collection<TensorData> tensors, String what) {
     for (TensorData t : tensors) {
       NDArray p = params.get(t.name());
       if (p == null || !java.util.Arrays.equals(p.getShape().getShape(), t.shape())) {
         throw new IllegalArgumentException(
-            "checkpoint tensor " + t.name() + " does not fit the model");
+            "checkpoint tensor " + t.name() + " does not fit " + what);
       }
       p.set(t.data());
     }

@@ -126,10 +126,7 @@ public final class FineTuner {
       int[] validLabels = valid.labelIds();
       InputScheme scheme = new InputScheme(markers.spec(), head.spec(), spec.input().maxLength());
 
-      int micro = t.batchSize();
-      int accum = t.gradientAccumulationSteps();
-      int microBatchesPerEpoch = (trainEnc.size() + micro - 1) / micro;
-      int stepsPerEpoch = (microBatchesPerEpoch + accum - 1) / accum;
+      int stepsPerEpoch = EpochLoop.stepsPerEpoch(t, trainEnc.size());
       long totalSteps = (long) stepsPerEpoch * t.epochs();
       LinearSchedule schedule = LinearSchedule.of(t.learningRate(), t.warmupRatio(), totalSteps);
 
@@ -177,61 +174,32 @@ public final class FineTuner {
         for (int epoch = firstEpoch; epoch <= t.epochs() && !stopped; epoch++) {
           long started = System.nanoTime();
           engine.setRandomSeed((int) (t.seed() * 1_000_003L + epoch));
-          java.util.Random shuffle = new java.util.Random(t.seed() * 31 + epoch);
-          List<int[]> batches =
-              t.groupByLength()
-                  ? Batching.lengthGrouped(trainEnc, micro, shuffle)
-                  : Batching.random(trainEnc.size(), micro, shuffle);
-          double lossSum = 0;
-          int lossCount = 0;
-          int seen = 0;
-          int step = 0;
-          for (int bi = 0; bi < batches.size(); bi += accum) {
-            if (guard.stopping()) {
-              throw stoppedByShutdown(out, epoch, "at step " + (step + 1) + " of " + stepsPerEpoch);
-            }
-            int groupEnd = Math.min(batches.size(), bi + accum);
-            int groupSize = 0;
-            for (int k = bi; k < groupEnd; k++) {
-              groupSize += batches.get(k).length;
-            }
-            try (NDManager m = model.manager().newSubManager()) {
-              for (int k = bi; k < groupEnd; k++) {
-                int[] idx = batches.get(k);
-                float loss =
-                    microStep(
-                        model, m, trainEnc, trainLabels, idx, idx.length / (double) groupSize);
-                lossSum += loss * idx.length;
-                lossCount += idx.length;
-              }
-              TrainStep.optimizerStep(opt, schedule, t.maxGradNorm(), m);
-            }
-            seen += groupSize;
-            step++;
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            for (ProgressSink s : sinks) {
-              s.step(
-                  new ProgressSink.StepProgress(
-                      epoch,
-                      t.epochs(),
-                      step,
-                      stepsPerEpoch,
-                      lossSum / Math.max(1, lossCount),
-                      seen / Math.max(1e-9, elapsed),
-                      elapsed));
-            }
-          }
+          int current = epoch;
+          double trainLoss =
+              EpochLoop.run(
+                  t,
+                  epoch,
+                  t.epochs(),
+                  model,
+                  trainEnc,
+                  new java.util.Random(t.seed() * 31 + epoch),
+                  opt,
+                  schedule,
+                  guard,
+                  step ->
+                      stoppedByShutdown(out, current, "at step " + step + " of " + stepsPerEpoch),
+                  (m, idx, share) -> microStep(model, m, trainEnc, trainLabels, idx, share),
+                  p -> sinks.forEach(s -> s.step(p)));
           double trainSeconds = (System.nanoTime() - started) / 1e9;
 
           RelationClassifier clf = new RelationClassifier(model, encoder, tok.padId());
-          int evaluated = epoch;
           float[][] logp =
               clf.logProbabilitiesEncoded(
                   validEnc,
-                  Math.max(micro, 64),
+                  Math.max(t.batchSize(), 64),
                   () -> {
                     if (guard.stopping()) {
-                      throw stoppedByShutdown(out, evaluated, "during its evaluation");
+                      throw stoppedByShutdown(out, current, "during its evaluation");
                     }
                   });
           EvalReport report =
@@ -245,7 +213,7 @@ public final class FineTuner {
           EpochRecord rec =
               new EpochRecord(
                   epoch,
-                  lossSum / Math.max(1, lossCount),
+                  trainLoss,
                   report.evalLoss(),
                   report.accuracy(),
                   report.microF1(),

@@ -133,10 +133,7 @@ final class MaskedLmPretraining {
   /** Runs (or resumes) the masked-LM epochs; the model's encoder is trained in place. */
   void run() throws IOException {
     int epochs = t.mlmEpochs();
-    int micro = t.batchSize();
-    int accum = t.gradientAccumulationSteps();
-    int microBatches = (train.size() + micro - 1) / micro;
-    int stepsPerEpoch = (microBatches + accum - 1) / accum;
+    int stepsPerEpoch = EpochLoop.stepsPerEpoch(t, train.size());
     LinearSchedule schedule =
         LinearSchedule.of(t.learningRate(), t.warmupRatio(), (long) stepsPerEpoch * epochs);
     Engine engine = Djl.engine();
@@ -155,60 +152,33 @@ final class MaskedLmPretraining {
         for (int epoch = first; epoch <= epochs; epoch++) {
           long started = System.nanoTime();
           engine.setRandomSeed((int) (t.seed() * 1_000_003L - epoch));
-          Random shuffle = new Random(t.seed() * 31 - epoch);
           SplittableRandom masks = new SplittableRandom(t.seed() * 1_000_003L - epoch);
-          List<int[]> batches =
-              t.groupByLength()
-                  ? Batching.lengthGrouped(train, micro, shuffle)
-                  : Batching.random(train.size(), micro, shuffle);
-          double lossSum = 0;
-          int lossCount = 0;
-          int seen = 0;
-          int step = 0;
-          for (int bi = 0; bi < batches.size(); bi += accum) {
-            if (guard.stopping()) {
-              throw stopped(epoch, step + 1, stepsPerEpoch);
-            }
-            int groupEnd = Math.min(batches.size(), bi + accum);
-            int groupSize = 0;
-            for (int k = bi; k < groupEnd; k++) {
-              groupSize += batches.get(k).length;
-            }
-            try (NDManager m = model.manager().newSubManager()) {
-              for (int k = bi; k < groupEnd; k++) {
-                int[] idx = batches.get(k);
-                List<Encoded> items = new ArrayList<>(idx.length);
-                for (int i : idx) {
-                  items.add(train.get(i));
-                }
-                RelationEncoder.Batch b = RelationEncoder.collate(items, pad);
-                Masked mk = mask(b, t.mlmProbability(), maskId, special, vocab, masks);
-                float loss = forwardBackward(head, m, b, mk, idx.length / (double) groupSize);
-                lossSum += loss * idx.length;
-                lossCount += idx.length;
-              }
-              TrainStep.optimizerStep(opt, schedule, t.maxGradNorm(), m);
-            }
-            seen += groupSize;
-            step++;
-            double elapsed = (System.nanoTime() - started) / 1e9;
-            ProgressSink.StepProgress progress =
-                new ProgressSink.StepProgress(
-                    epoch,
-                    epochs,
-                    step,
-                    stepsPerEpoch,
-                    lossSum / Math.max(1, lossCount),
-                    seen / Math.max(1e-9, elapsed),
-                    elapsed);
-            for (ProgressSink s : sinks) {
-              s.mlmStep(progress);
-            }
-          }
+          int current = epoch;
+          double loss =
+              EpochLoop.run(
+                  t,
+                  epoch,
+                  epochs,
+                  model,
+                  train,
+                  new Random(t.seed() * 31 - epoch),
+                  opt,
+                  schedule,
+                  guard,
+                  step -> stopped(current, step, stepsPerEpoch),
+                  (m, idx, share) -> {
+                    List<Encoded> items = new ArrayList<>(idx.length);
+                    for (int i : idx) {
+                      items.add(train.get(i));
+                    }
+                    RelationEncoder.Batch b = RelationEncoder.collate(items, pad);
+                    Masked mk = mask(b, t.mlmProbability(), maskId, special, vocab, masks);
+                    return forwardBackward(head, m, b, mk, share);
+                  },
+                  p -> sinks.forEach(s -> s.mlmStep(p)));
           double seconds = (System.nanoTime() - started) / 1e9;
           ProgressSink.MlmEpoch rec =
-              new ProgressSink.MlmEpoch(
-                  epoch, epochs, lossSum / Math.max(1, lossCount), train.size() / seconds);
+              new ProgressSink.MlmEpoch(epoch, epochs, loss, train.size() / seconds);
           for (ProgressSink s : sinks) {
             s.mlmEpoch(rec);
           }

@@ -110,19 +110,37 @@ class FineTunerTest {
     return best.epoch();
   }
 
-  /** Simulates a kill: throws from inside the loop once the given epoch reaches the given step. */
+  /**
+   * Simulates a kill: throws from inside the loop once the given epoch (a masked-LM epoch when
+   * {@code mlm}) reaches the given step.
+   */
   static final class KillAt implements ProgressSink {
     final int epoch;
     final int step;
+    final boolean mlm;
 
     KillAt(int epoch, int step) {
+      this(epoch, step, false);
+    }
+
+    KillAt(int epoch, int step, boolean mlm) {
       this.epoch = epoch;
       this.step = step;
+      this.mlm = mlm;
     }
 
     @Override
     public void step(StepProgress p) {
-      if (p.epoch() == epoch && p.step() == step) {
+      kill(p, false);
+    }
+
+    @Override
+    public void mlmStep(StepProgress p) {
+      kill(p, true);
+    }
+
+    private void kill(StepProgress p, boolean inMlm) {
+      if (inMlm == mlm && p.epoch() == epoch && p.step() == step) {
         throw new IllegalStateException("killed");
       }
     }
@@ -172,27 +190,6 @@ class FineTunerTest {
     }
   }
 
-  /** Simulates a kill inside a masked-LM epoch. */
-  static final class KillInMlm implements ProgressSink {
-    final int epoch;
-    final int step;
-
-    KillInMlm(int epoch, int step) {
-      this.epoch = epoch;
-      this.step = step;
-    }
-
-    @Override
-    public void mlmStep(StepProgress p) {
-      if (p.epoch() == epoch && p.step() == step) {
-        throw new IllegalStateException("killed");
-      }
-    }
-
-    @Override
-    public void epoch(EpochRecord record, boolean best) {}
-  }
-
   @Test
   void maskedLmEpochsTrainTheEncoderFirstAndResumeToTheSameMetrics(
       @TempDir Path a, @TempDir Path b, @TempDir Path c, @TempDir Path d) throws IOException {
@@ -216,7 +213,7 @@ class FineTunerTest {
     assertThat(plain.epochs.get(0).trainLoss()).isNotEqualTo(whole.epochs.get(0).trainLoss());
 
     // Killed in masked-LM epoch 2: resumes there, then fine-tunes to the same metrics.
-    assertThatThrownBy(() -> run(s, c, new KillInMlm(2, 3))).hasMessageContaining("killed");
+    assertThatThrownBy(() -> run(s, c, new KillAt(2, 3, true))).hasMessageContaining("killed");
     assertThat(c.resolve("checkpoint-mlm/state.json")).isRegularFile();
     MlmRecorder resumed = new MlmRecorder();
     run(s, c, resumed);

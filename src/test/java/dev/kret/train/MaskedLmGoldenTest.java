@@ -18,10 +18,7 @@ import dev.kret.model.weights.SafetensorsReader;
 import dev.kret.model.weights.TensorData;
 import dev.kret.text.RelationEncoder;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,7 +47,8 @@ class MaskedLmGoldenTest {
     golden
         .get("head_init")
         .fields()
-        .forEachRemaining(e -> headInit.put(e.getKey(), tensor(e.getKey(), e.getValue())));
+        .forEachRemaining(
+            e -> headInit.put(e.getKey(), GoldenJson.tensor(e.getKey(), e.getValue())));
     RobertaConfig cfg =
         RobertaConfig.read(FIXTURE.resolve("config.json"), Labels.RELATIONS).withDropout(0);
     int steps = golden.get("steps").asInt();
@@ -80,7 +78,9 @@ class MaskedLmGoldenTest {
                   ids, rows(want.get("attention_mask")), new int[ids.length], new int[ids.length]);
           MaskedLmPretraining.Masked mk =
               new MaskedLmPretraining.Masked(
-                  ids, longs(want.get("positions")), longs(want.get("targets")));
+                  ids,
+                  GoldenJson.longs(want.get("positions")),
+                  GoldenJson.longs(want.get("targets")));
           try (NDManager m = model.manager().newSubManager()) {
             float loss = MaskedLmPretraining.forwardBackward(head, m, b, mk, 1.0);
             double norm =
@@ -127,27 +127,8 @@ class MaskedLmGoldenTest {
   private static long[][] rows(JsonNode arr) {
     long[][] out = new long[arr.size()][];
     for (int i = 0; i < out.length; i++) {
-      out[i] = longs(arr.get(i));
+      out[i] = GoldenJson.longs(arr.get(i));
     }
     return out;
-  }
-
-  private static long[] longs(JsonNode arr) {
-    long[] out = new long[arr.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = arr.get(i).asLong();
-    }
-    return out;
-  }
-
-  private static TensorData tensor(String name, JsonNode node) {
-    long[] shape = new long[node.get("shape").size()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = node.get("shape").get(i).asLong();
-    }
-    byte[] bytes = Base64.getDecoder().decode(node.get("f32_le_base64").asText());
-    float[] data = new float[bytes.length / 4];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-    return new TensorData(name, shape, data);
   }
 }

@@ -22,11 +22,8 @@ import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
 import dev.kret.text.TextTokenizer;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +59,7 @@ class TrainTrajectoryGoldenTest {
       for (int i = 0; i < rows; i++) {
         Encoded e = encoder.encode(sample.examples().get(i));
         JsonNode g = golden.get("encoded").get(i);
-        assertThat(e.ids()).as("row %d ids", i).containsExactly(ints(g.get("ids")));
+        assertThat(e.ids()).as("row %d ids", i).containsExactly(GoldenJson.ints(g.get("ids")));
         assertThat(e.subjectIndex()).as("row %d subject", i).isEqualTo(g.get("subject").asInt());
         assertThat(e.objectIndex()).as("row %d object", i).isEqualTo(g.get("object").asInt());
         enc.add(e);
@@ -75,7 +72,8 @@ class TrainTrajectoryGoldenTest {
       golden
           .get("head_init")
           .fields()
-          .forEachRemaining(e -> tensors.put(e.getKey(), tensor(e.getKey(), e.getValue())));
+          .forEachRemaining(
+              e -> tensors.put(e.getKey(), GoldenJson.tensor(e.getKey(), e.getValue())));
       RobertaConfig cfg =
           RobertaConfig.read(FIXTURE.resolve("config.json"), Labels.RELATIONS)
               .withHead(HeadType.ENTITY_START)
@@ -128,24 +126,5 @@ class TrainTrajectoryGoldenTest {
         }
       }
     }
-  }
-
-  private static int[] ints(JsonNode arr) {
-    int[] out = new int[arr.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = arr.get(i).asInt();
-    }
-    return out;
-  }
-
-  private static TensorData tensor(String name, JsonNode node) {
-    long[] shape = new long[node.get("shape").size()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = node.get("shape").get(i).asLong();
-    }
-    byte[] bytes = Base64.getDecoder().decode(node.get("f32_le_base64").asText());
-    float[] data = new float[bytes.length / 4];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-    return new TensorData(name, shape, data);
   }
 }
