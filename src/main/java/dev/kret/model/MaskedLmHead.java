@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import dev.kret.model.weights.NamedTensors;
 import dev.kret.model.weights.TensorData;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ import java.util.SplittableRandom;
  * lm_head.dense.weight}, {@code lm_head.layer_norm.weight}, {@code lm_head.bias}), so a pretrained
  * checkpoint's head loads as it is; without one the head starts as HF initialises it.
  */
-public final class MaskedLmHead implements AutoCloseable {
+public final class MaskedLmHead implements AutoCloseable, NamedTensors {
 
   private static final String P = "lm_head.";
   private static final String WORDS = "roberta.embeddings.word_embeddings.weight";
@@ -66,7 +67,7 @@ public final class MaskedLmHead implements AutoCloseable {
     for (Map.Entry<String, long[]> e : shapes(c).entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
-      float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+      float[] values = RelationModel.init(c, name, shape, rng, c.initializerRange());
       TensorData t = checkpoint.get(name);
       if (t != null && Arrays.equals(t.shape(), shape)) {
         values = t.data();
@@ -74,12 +75,6 @@ public final class MaskedLmHead implements AutoCloseable {
       } else if (t != null && name.equals(P + "bias") && t.shape()[0] < shape[0]) {
         System.arraycopy(t.data(), 0, values, 0, t.data().length);
         head.loaded.add(name);
-      } else if (name.equals(P + "layer_norm.weight")) {
-        Arrays.fill(values, 1f);
-      } else if (name.endsWith(".weight")) {
-        for (int i = 0; i < values.length; i++) {
-          values[i] = (float) (RelationModel.gaussian(rng) * c.initializerRange());
-        }
       }
       NDArray a = head.manager.create(values, new Shape(shape));
       a.setName(name);
@@ -133,11 +128,13 @@ public final class MaskedLmHead implements AutoCloseable {
   }
 
   /** All parameters as float32 host tensors (for a checkpoint). */
+  @Override
   public List<TensorData> toTensors() {
     return RelationModel.toTensors(params);
   }
 
   /** Overwrites parameter values in place (resume); every name must exist with its shape. */
+  @Override
   public void assign(Collection<TensorData> tensors) {
     RelationModel.assign(params, tensors, "the masked-LM head");
   }

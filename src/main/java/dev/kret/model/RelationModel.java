@@ -13,6 +13,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
+import dev.kret.model.weights.NamedTensors;
 import dev.kret.model.weights.TensorData;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +30,7 @@ import java.util.SplittableRandom;
  * every intermediate is created from the step's input arrays, so it lands in the caller's per-step
  * manager and the model's own manager holds nothing but parameters.
  */
-public final class RelationModel implements AutoCloseable {
+public final class RelationModel implements AutoCloseable, NamedTensors {
 
   private static final String P = "roberta.";
 
@@ -103,7 +104,12 @@ public final class RelationModel implements AutoCloseable {
    * LayerNorm}, the masked-LM head's {@code layer_norm}).
    */
   public static boolean noDecay(String name) {
-    return name.endsWith(".bias") || name.contains("LayerNorm") || name.contains("layer_norm");
+    return name.endsWith(".bias") || isLayerNorm(name);
+  }
+
+  /** The encoder's {@code LayerNorm} parameters and the masked-LM head's {@code layer_norm}. */
+  private static boolean isLayerNorm(String name) {
+    return name.contains("LayerNorm") || name.contains("layer_norm");
   }
 
   /** A model with Hugging Face's initialisation (normal(0, initializer_range), zero bias). */
@@ -194,14 +200,19 @@ public final class RelationModel implements AutoCloseable {
     return n;
   }
 
-  private static float[] init(
+  /**
+   * Hugging Face's initial values for a parameter: ones for LayerNorm weights, zeros for biases,
+   * normal(0, initializer_range) otherwise ({@code embeddingStd} for embedding tables; the word
+   * table's padding row stays zero), drawn from {@code rng}.
+   */
+  static float[] init(
       RobertaConfig c, String name, long[] shape, SplittableRandom rng, double embeddingStd) {
     long n = 1;
     for (long d : shape) {
       n *= d;
     }
     float[] v = new float[Math.toIntExact(n)];
-    if (name.contains("LayerNorm")) {
+    if (isLayerNorm(name)) {
       if (name.endsWith(".weight")) {
         java.util.Arrays.fill(v, 1f);
       }
@@ -221,7 +232,7 @@ public final class RelationModel implements AutoCloseable {
     return v;
   }
 
-  static double gaussian(SplittableRandom r) {
+  private static double gaussian(SplittableRandom r) {
     // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
     double u1 = 1.0 - r.nextDouble();
     double u2 = r.nextDouble();
@@ -229,6 +240,7 @@ public final class RelationModel implements AutoCloseable {
   }
 
   /** All parameters as float32 host tensors (for safetensors). */
+  @Override
   public List<TensorData> toTensors() {
     return toTensors(params);
   }
@@ -244,6 +256,7 @@ public final class RelationModel implements AutoCloseable {
   }
 
   /** Overwrites parameter values in place (resume); every name must exist with its shape. */
+  @Override
   public void assign(Collection<TensorData> tensors) {
     assign(params, tensors, "the model");
   }

@@ -50,6 +50,9 @@ public final class TextTokenizer implements AutoCloseable {
   private final int clsId;
   private final int sepId;
 
+  /** tokenizer_config.json's special-token keys (pad_token, mask_token, …) to their strings. */
+  private final Map<String, String> special;
+
   /** Ids, token strings and source offsets of one encoded text. */
   public record Tokens(int[] ids, String[] tokens, int[] starts, int[] ends) {
 
@@ -72,7 +75,7 @@ public final class TextTokenizer implements AutoCloseable {
     this.vocabSize = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     this.byId = new HashMap<>();
     vocab.forEach((token, id) -> byId.putIfAbsent(id, token));
-    Map<String, String> special = TokenizerJson.specialTokens(config, defaultsFor(json));
+    this.special = TokenizerJson.specialTokens(config, defaultsFor(json));
     this.padId = require(special.get("pad_token"));
     this.clsId = require(special.get("cls_token"));
     this.sepId = require(special.get("sep_token"));
@@ -166,7 +169,7 @@ public final class TextTokenizer implements AutoCloseable {
 
   /** The id of the mask token ({@code mask_token}: [MASK] or &lt;mask&gt;), or -1 when absent. */
   public int maskId() {
-    String mask = TokenizerJson.specialTokens(config, defaultsFor(json)).get("mask_token");
+    String mask = special.get("mask_token");
     return mask == null ? -1 : tokenId(mask);
   }
 
@@ -176,7 +179,7 @@ public final class TextTokenizer implements AutoCloseable {
    */
   public java.util.Set<Integer> specialIds() {
     java.util.Set<Integer> ids = new java.util.TreeSet<>();
-    for (String t : TokenizerJson.specialTokens(config, defaultsFor(json)).values()) {
+    for (String t : special.values()) {
       int id = tokenId(t);
       if (id >= 0) {
         ids.add(id);
@@ -248,7 +251,7 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   private boolean isNamedSpecial(String content) {
-    return TokenizerJson.specialTokens(config, defaultsFor(json)).containsValue(content);
+    return special.containsValue(content);
   }
 
   private int require(String token) {

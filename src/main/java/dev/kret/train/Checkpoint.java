@@ -5,17 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.model.ModelDirectory;
-import dev.kret.model.RelationModel;
+import dev.kret.model.weights.NamedTensors;
 import dev.kret.model.weights.SafetensorsReader;
 import dev.kret.model.weights.SafetensorsWriter;
-import dev.kret.model.weights.TensorData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,28 +41,6 @@ public final class Checkpoint {
     }
   }
 
-  /** What a checkpoint saves and restores besides the optimizer: named float32 tensors. */
-  public interface Weights {
-    List<TensorData> toTensors();
-
-    void assign(Collection<TensorData> tensors);
-  }
-
-  /** A model's parameters as checkpoint weights. */
-  public static Weights of(RelationModel model) {
-    return new Weights() {
-      @Override
-      public List<TensorData> toTensors() {
-        return model.toTensors();
-      }
-
-      @Override
-      public void assign(Collection<TensorData> tensors) {
-        model.assign(tensors);
-      }
-    };
-  }
-
   public Checkpoint(Path dir, String fingerprint) {
     this.dir = dir;
     this.fingerprint = fingerprint;
@@ -75,12 +51,7 @@ public final class Checkpoint {
    * returns its state; a fresh state otherwise. A checkpoint of a different spec is an error, not a
    * silent restart: the user must pick another output directory.
    */
-  public State load(RelationModel model, AdamW opt) throws IOException {
-    return load(of(model), opt);
-  }
-
-  /** As {@link #load(RelationModel, AdamW)}, for any weights. */
-  public State load(Weights model, AdamW opt) throws IOException {
+  public State load(NamedTensors model, AdamW opt) throws IOException {
     Path from = dir;
     Path old = dir.resolveSibling("." + dir.getFileName() + ".old");
     if (!Files.isRegularFile(from.resolve("state.json"))
@@ -111,12 +82,7 @@ public final class Checkpoint {
         n.path("earlyStopped").asBoolean());
   }
 
-  public void save(RelationModel model, AdamW opt, State state) throws IOException {
-    save(of(model), opt, state);
-  }
-
-  /** As {@link #save(RelationModel, AdamW, State)}, for any weights. */
-  public void save(Weights model, AdamW opt, State state) throws IOException {
+  public void save(NamedTensors model, AdamW opt, State state) throws IOException {
     Path parent = dir.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path tmp = Files.createTempDirectory(parent, ".checkpoint.tmp");

@@ -3,7 +3,9 @@ package dev.kret.train;
 import ai.djl.ndarray.NDManager;
 import dev.kret.api.v1alpha1.TrainingSpec;
 import dev.kret.model.RelationModel;
+import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -22,7 +24,19 @@ final class EpochLoop {
     float run(NDManager m, int[] examples, double share);
   }
 
+  /** What an epoch's steps measured: mean training loss per example, and throughput. */
+  record Result(double loss, double samplesPerSecond) {}
+
   private EpochLoop() {}
+
+  /** The padded batch of the examples {@code idx} of {@code train}. */
+  static RelationEncoder.Batch collate(List<Encoded> train, int[] idx, int padId) {
+    List<Encoded> items = new ArrayList<>(idx.length);
+    for (int i : idx) {
+      items.add(train.get(i));
+    }
+    return RelationEncoder.collate(items, padId);
+  }
 
   /** Optimizer steps per epoch for {@code examples} training examples. */
   static int stepsPerEpoch(TrainingSpec t, int examples) {
@@ -31,11 +45,10 @@ final class EpochLoop {
   }
 
   /**
-   * Runs epoch {@code epoch} of {@code epochs} and returns its mean training loss per example.
-   * {@code stopped} builds the exception thrown when a shutdown has begun, from the 1-based step
-   * that would have run next.
+   * Runs epoch {@code epoch} of {@code epochs}. {@code stopped} builds the exception thrown when a
+   * shutdown has begun, from the 1-based step that would have run next.
    */
-  static double run(
+  static Result run(
       TrainingSpec t,
       int epoch,
       int epochs,
@@ -91,6 +104,8 @@ final class EpochLoop {
               seen / Math.max(1e-9, elapsed),
               elapsed));
     }
-    return lossSum / Math.max(1, lossCount);
+    return new Result(
+        lossSum / Math.max(1, lossCount),
+        seen / Math.max(1e-9, (System.nanoTime() - started) / 1e9));
   }
 }

@@ -131,7 +131,9 @@ public final class FineTuner {
       LinearSchedule schedule = LinearSchedule.of(t.learningRate(), t.warmupRatio(), totalSteps);
 
       try (AdamW opt = new AdamW(model, t.weightDecay())) {
-        Checkpoint ckpt = new Checkpoint(out.resolve("checkpoint"), fingerprint());
+        String fingerprint = fingerprint();
+        Path ckptDir = out.resolve("checkpoint");
+        Checkpoint ckpt = new Checkpoint(ckptDir, fingerprint);
         Checkpoint.State state = ckpt.load(model, opt);
         int firstEpoch = state.epoch() + 1;
         Path mlmDir = out.resolve("checkpoint-mlm");
@@ -148,7 +150,8 @@ public final class FineTuner {
                   device.toString()));
         }
         if (state.epoch() == 0 && t.mlmEpochs() > 0) {
-          if (tok.maskId() < 0) {
+          int maskId = tok.maskId();
+          if (maskId < 0) {
             throw new InvalidRunException(
                 "spec.training.mlmEpochs: the tokenizer has no mask token to train with", null);
           }
@@ -156,11 +159,11 @@ public final class FineTuner {
                   t,
                   model,
                   base.lmHead,
-                  tok.maskId(),
+                  maskId,
                   tok.specialIds(),
                   trainEnc,
                   mlmDir,
-                  fingerprint(),
+                  fingerprint,
                   sinks,
                   guard)
               .run();
@@ -172,10 +175,9 @@ public final class FineTuner {
         int bad = state.epochsWithoutImprovement();
         boolean stopped = state.earlyStopped();
         for (int epoch = firstEpoch; epoch <= t.epochs() && !stopped; epoch++) {
-          long started = System.nanoTime();
           engine.setRandomSeed((int) (t.seed() * 1_000_003L + epoch));
           int current = epoch;
-          double trainLoss =
+          EpochLoop.Result trained =
               EpochLoop.run(
                   t,
                   epoch,
@@ -187,10 +189,10 @@ public final class FineTuner {
                   schedule,
                   guard,
                   step ->
-                      stoppedByShutdown(out, current, "at step " + step + " of " + stepsPerEpoch),
+                      stoppedByShutdown(
+                          "", current, "at step " + step + " of " + stepsPerEpoch, ckptDir),
                   (m, idx, share) -> microStep(model, m, trainEnc, trainLabels, idx, share),
                   p -> sinks.forEach(s -> s.step(p)));
-          double trainSeconds = (System.nanoTime() - started) / 1e9;
 
           RelationClassifier clf = new RelationClassifier(model, encoder, tok.padId());
           float[][] logp =
@@ -199,7 +201,7 @@ public final class FineTuner {
                   Math.max(t.batchSize(), 64),
                   () -> {
                     if (guard.stopping()) {
-                      throw stoppedByShutdown(out, current, "during its evaluation");
+                      throw stoppedByShutdown("", current, "during its evaluation", ckptDir);
                     }
                   });
           EvalReport report =
@@ -213,12 +215,12 @@ public final class FineTuner {
           EpochRecord rec =
               new EpochRecord(
                   epoch,
-                  trainLoss,
+                  trained.loss(),
                   report.evalLoss(),
                   report.accuracy(),
                   report.microF1(),
                   report.auprc(),
-                  trainEnc.size() / trainSeconds,
+                  trained.samplesPerSecond(),
                   epochDir.toString(),
                   Instant.now().toString());
           boolean improved =
@@ -279,19 +281,28 @@ public final class FineTuner {
     }
   }
 
-  private static StoppedException stoppedByShutdown(Path out, int epoch, String where) {
+  /**
+   * Why the run stopped and how to go on: {@code kind} is "" for fine-tuning epochs or "masked-LM "
+   * for masked-LM ones, {@code where} the step or phase, {@code checkpoint} the checkpoint of that
+   * kind of epoch.
+   */
+  static StoppedException stoppedByShutdown(String kind, int epoch, String where, Path checkpoint) {
     return new StoppedException(
-        "stopped by shutdown in epoch "
+        "stopped by shutdown in "
+            + kind
+            + "epoch "
             + epoch
             + " "
             + where
             + "; "
             + (epoch > 2
-                ? "epochs 1-" + (epoch - 1) + " are checkpointed in " + out.resolve("checkpoint")
+                ? kind + "epochs 1-" + (epoch - 1) + " are checkpointed in " + checkpoint
                 : epoch == 2
-                    ? "epoch 1 is checkpointed in " + out.resolve("checkpoint")
-                    : "no epoch had finished")
-            + ": run the same command again to resume from epoch "
+                    ? kind + "epoch 1 is checkpointed in " + checkpoint
+                    : "no " + kind + "epoch had finished")
+            + ": run the same command again to resume from "
+            + kind
+            + "epoch "
             + epoch);
   }
 
@@ -306,13 +317,11 @@ public final class FineTuner {
   /** Forward and backward of one micro-batch; gradients accumulate, scaled by its share. */
   private static float microStep(
       RelationModel model, NDManager m, List<Encoded> enc, int[] labels, int[] idx, double share) {
-    List<Encoded> items = new ArrayList<>(idx.length);
     long[] y = new long[idx.length];
     for (int i = 0; i < idx.length; i++) {
-      items.add(enc.get(idx[i]));
       y[i] = labels[idx[i]];
     }
-    RelationEncoder.Batch batch = RelationEncoder.collate(items, model.config().padTokenId());
+    RelationEncoder.Batch batch = EpochLoop.collate(enc, idx, model.config().padTokenId());
     return TrainStep.forwardBackward(model, m, BatchArrays.of(m, batch), y, share);
   }
 

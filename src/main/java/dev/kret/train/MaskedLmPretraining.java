@@ -3,12 +3,13 @@ package dev.kret.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.kret.api.v1alpha1.TrainingSpec;
+import dev.kret.model.BatchArrays;
 import dev.kret.model.Djl;
 import dev.kret.model.MaskedLmHead;
 import dev.kret.model.RelationModel;
+import dev.kret.model.weights.NamedTensors;
 import dev.kret.model.weights.TensorData;
 import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
@@ -38,8 +39,8 @@ import java.util.SplittableRandom;
  */
 final class MaskedLmPretraining {
 
-  /** A batch with the positions to predict and what was there. */
-  record Masked(long[][] ids, long[] positions, long[] targets) {}
+  /** A batch with some tokens masked, the flat positions to predict and what was there. */
+  record Masked(RelationEncoder.Batch batch, long[] positions, long[] targets) {}
 
   private final TrainingSpec t;
   private final RelationModel model;
@@ -125,7 +126,7 @@ final class MaskedLmPretraining {
       ids[i][j] = maskId;
     }
     return new Masked(
-        ids,
+        new RelationEncoder.Batch(ids, batch.mask(), batch.subjectIndex(), batch.objectIndex()),
         positions.stream().mapToLong(Long::longValue).toArray(),
         targets.stream().mapToLong(Long::longValue).toArray());
   }
@@ -147,14 +148,13 @@ final class MaskedLmPretraining {
       try (AdamW opt =
           new AdamW(parameters(model, head), model.manager(), t.weightDecay(), 0.9, 0.999, 1e-8)) {
         Checkpoint ckpt = new Checkpoint(dir, fingerprint);
-        Checkpoint.Weights weights = weights(head);
+        NamedTensors weights = weights(head);
         int first = ckpt.load(weights, opt).epoch() + 1;
         for (int epoch = first; epoch <= epochs; epoch++) {
-          long started = System.nanoTime();
           engine.setRandomSeed((int) (t.seed() * 1_000_003L - epoch));
           SplittableRandom masks = new SplittableRandom(t.seed() * 1_000_003L - epoch);
           int current = epoch;
-          double loss =
+          EpochLoop.Result trained =
               EpochLoop.run(
                   t,
                   epoch,
@@ -165,20 +165,17 @@ final class MaskedLmPretraining {
                   opt,
                   schedule,
                   guard,
-                  step -> stopped(current, step, stepsPerEpoch),
+                  step ->
+                      FineTuner.stoppedByShutdown(
+                          "masked-LM ", current, "at step " + step + " of " + stepsPerEpoch, dir),
                   (m, idx, share) -> {
-                    List<Encoded> items = new ArrayList<>(idx.length);
-                    for (int i : idx) {
-                      items.add(train.get(i));
-                    }
-                    RelationEncoder.Batch b = RelationEncoder.collate(items, pad);
+                    RelationEncoder.Batch b = EpochLoop.collate(train, idx, pad);
                     Masked mk = mask(b, t.mlmProbability(), maskId, special, vocab, masks);
-                    return forwardBackward(head, m, b, mk, share);
+                    return forwardBackward(head, m, mk, share);
                   },
                   p -> sinks.forEach(s -> s.mlmStep(p)));
-          double seconds = (System.nanoTime() - started) / 1e9;
           ProgressSink.MlmEpoch rec =
-              new ProgressSink.MlmEpoch(epoch, epochs, loss, train.size() / seconds);
+              new ProgressSink.MlmEpoch(epoch, epochs, trained.loss(), trained.samplesPerSecond());
           for (ProgressSink s : sinks) {
             s.mlmEpoch(rec);
           }
@@ -197,35 +194,22 @@ final class MaskedLmPretraining {
   }
 
   /**
-   * Forward and backward of one masked micro-batch ({@code b} gives the attention mask); the
-   * gradient is scaled by {@code share}. Returns the mean loss.
+   * Forward and backward of one masked micro-batch; the gradient is scaled by {@code share}.
+   * Returns the mean loss.
    */
-  static float forwardBackward(
-      MaskedLmHead head, NDManager m, RelationEncoder.Batch b, Masked mk, double share) {
-    int n = b.size();
-    int len = b.sequenceLength();
-    long[] ids = new long[n * len];
-    long[] mask = new long[n * len];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(mk.ids()[i], 0, ids, i * len, len);
-      System.arraycopy(b.mask()[i], 0, mask, i * len, len);
-    }
+  static float forwardBackward(MaskedLmHead head, NDManager m, Masked mk, double share) {
+    BatchArrays in = BatchArrays.of(m, mk.batch());
     try (GradientCollector gc = Djl.engine().newGradientCollector()) {
       NDArray loss =
-          head.loss(
-              m.create(ids, new Shape(n, len)),
-              m.create(mask, new Shape(n, len)),
-              m.create(mk.positions()),
-              m.create(mk.targets()),
-              true);
+          head.loss(in.ids(), in.mask(), m.create(mk.positions()), m.create(mk.targets()), true);
       gc.backward(share == 1.0 ? loss : Djl.times(loss, (float) share));
       return loss.getFloat();
     }
   }
 
   /** The model (classifier included, unchanged) and the head, saved and restored together. */
-  private Checkpoint.Weights weights(MaskedLmHead head) {
-    return new Checkpoint.Weights() {
+  private NamedTensors weights(MaskedLmHead head) {
+    return new NamedTensors() {
       @Override
       public List<TensorData> toTensors() {
         List<TensorData> all = new ArrayList<>(model.toTensors());
@@ -244,23 +228,5 @@ final class MaskedLmPretraining {
         head.assign(theirs);
       }
     };
-  }
-
-  private FineTuner.StoppedException stopped(int epoch, int step, int steps) {
-    return new FineTuner.StoppedException(
-        "stopped by shutdown in masked-LM epoch "
-            + epoch
-            + " at step "
-            + step
-            + " of "
-            + steps
-            + "; "
-            + (epoch > 2
-                ? "masked-LM epochs 1-" + (epoch - 1) + " are checkpointed in " + dir
-                : epoch == 2
-                    ? "masked-LM epoch 1 is checkpointed in " + dir
-                    : "no masked-LM epoch had finished")
-            + ": run the same command again to resume from masked-LM epoch "
-            + epoch);
   }
 }

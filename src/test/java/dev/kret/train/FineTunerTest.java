@@ -54,9 +54,15 @@ class FineTunerTest {
     return new FineTuner(spec, new FineTuner.Options("test", out, false, hub), all).run();
   }
 
-  /** Collects epoch records. */
+  /** Collects masked-LM epochs and epoch records. */
   static final class Recorder implements ProgressSink {
+    final List<MlmEpoch> mlm = new ArrayList<>();
     final List<EpochRecord> epochs = new ArrayList<>();
+
+    @Override
+    public void mlmEpoch(MlmEpoch record) {
+      mlm.add(record);
+    }
 
     @Override
     public void epoch(EpochRecord record, boolean best) {
@@ -174,29 +180,13 @@ class FineTunerTest {
     assertThat(lines).hasSize(3);
   }
 
-  /** Collects masked-LM epochs and fine-tuning epochs. */
-  static final class MlmRecorder implements ProgressSink {
-    final List<MlmEpoch> mlm = new ArrayList<>();
-    final List<EpochRecord> epochs = new ArrayList<>();
-
-    @Override
-    public void mlmEpoch(MlmEpoch record) {
-      mlm.add(record);
-    }
-
-    @Override
-    public void epoch(EpochRecord record, boolean best) {
-      epochs.add(record);
-    }
-  }
-
   @Test
   void maskedLmEpochsTrainTheEncoderFirstAndResumeToTheSameMetrics(
       @TempDir Path a, @TempDir Path b, @TempDir Path c, @TempDir Path d) throws IOException {
     String training =
         "epochs: 2, batchSize: 32, learningRate: 3.0e-3, seed: 5, earlyStoppingPatience: 0";
     FineTuneRunSpec s = spec(training + ", mlmEpochs: 2");
-    MlmRecorder whole = new MlmRecorder();
+    Recorder whole = new Recorder();
     run(s, a, whole);
     assertThat(whole.mlm).extracting(ProgressSink.MlmEpoch::epoch).containsExactly(1, 2);
     for (ProgressSink.MlmEpoch e : whole.mlm) {
@@ -207,7 +197,7 @@ class FineTunerTest {
     assertThat(a.resolve("checkpoint-mlm")).doesNotExist();
 
     // The same spec without masked-LM epochs starts fine-tuning from other weights.
-    MlmRecorder plain = new MlmRecorder();
+    Recorder plain = new Recorder();
     run(spec(training), b, plain);
     assertThat(plain.mlm).isEmpty();
     assertThat(plain.epochs.get(0).trainLoss()).isNotEqualTo(whole.epochs.get(0).trainLoss());
@@ -215,7 +205,7 @@ class FineTunerTest {
     // Killed in masked-LM epoch 2: resumes there, then fine-tunes to the same metrics.
     assertThatThrownBy(() -> run(s, c, new KillAt(2, 3, true))).hasMessageContaining("killed");
     assertThat(c.resolve("checkpoint-mlm/state.json")).isRegularFile();
-    MlmRecorder resumed = new MlmRecorder();
+    Recorder resumed = new Recorder();
     run(s, c, resumed);
     assertThat(resumed.mlm).extracting(ProgressSink.MlmEpoch::epoch).containsExactly(2);
     assertThat(resumed.mlm.get(0).loss()).isEqualTo(whole.mlm.get(1).loss());
@@ -223,7 +213,7 @@ class FineTunerTest {
 
     // Killed in fine-tuning epoch 1: the masked-LM epochs are not run again.
     assertThatThrownBy(() -> run(s, d, new KillAt(1, 2))).hasMessageContaining("killed");
-    MlmRecorder again = new MlmRecorder();
+    Recorder again = new Recorder();
     run(s, d, again);
     assertThat(again.mlm).isEmpty();
     assertSameEpochs(again.epochs, whole.epochs);

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.SharedData;
 import dev.kret.data.Labels;
+import dev.kret.model.BatchArrays;
 import dev.kret.model.MaskedLmHead;
 import dev.kret.model.RelationModel;
 import dev.kret.model.RobertaConfig;
@@ -72,17 +72,13 @@ class MaskedLmGoldenTest {
           assertThat(schedule.rate(opt.stepCount()))
               .as("lr at step %d", s)
               .isCloseTo(want.get("lr").asDouble(), within(1e-12));
-          long[][] ids = rows(want.get("input_ids"));
-          RelationEncoder.Batch b =
-              new RelationEncoder.Batch(
-                  ids, rows(want.get("attention_mask")), new int[ids.length], new int[ids.length]);
           MaskedLmPretraining.Masked mk =
               new MaskedLmPretraining.Masked(
-                  ids,
+                  batch(want),
                   GoldenJson.longs(want.get("positions")),
                   GoldenJson.longs(want.get("targets")));
           try (NDManager m = model.manager().newSubManager()) {
-            float loss = MaskedLmPretraining.forwardBackward(head, m, b, mk, 1.0);
+            float loss = MaskedLmPretraining.forwardBackward(head, m, mk, 1.0);
             double norm =
                 TrainStep.optimizerStep(opt, schedule, golden.get("max_grad_norm").asDouble(), m);
             assertThat((double) loss)
@@ -95,21 +91,13 @@ class MaskedLmGoldenTest {
         }
       }
       JsonNode first = golden.get("trajectory").get(0);
-      long[][] ids = rows(first.get("input_ids"));
-      int n = ids.length;
-      int len = ids[0].length;
+      RelationEncoder.Batch b = batch(first);
       try (NDManager m = model.manager().newSubManager()) {
-        long[] flat = new long[n * len];
-        long[] mask = new long[n * len];
-        long[][] maskRows = rows(first.get("attention_mask"));
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(ids[i], 0, flat, i * len, len);
-          System.arraycopy(maskRows[i], 0, mask, i * len, len);
-        }
+        BatchArrays in = BatchArrays.of(m, b);
         NDArray h =
             model
-                .encode(m.create(flat, new Shape(n, len)), m.create(mask, new Shape(n, len)), false)
-                .reshape((long) n * len, cfg.hiddenSize());
+                .encode(in.ids(), in.mask(), false)
+                .reshape((long) b.size() * b.sequenceLength(), cfg.hiddenSize());
         JsonNode want = golden.get("final_logits_first_positions");
         for (int k = 0; k < want.size(); k++) {
           long pos = first.get("positions").get(k).asLong();
@@ -122,6 +110,13 @@ class MaskedLmGoldenTest {
         }
       }
     }
+  }
+
+  /** A step's masked input ids and attention mask as a batch. */
+  private static RelationEncoder.Batch batch(JsonNode step) {
+    long[][] ids = rows(step.get("input_ids"));
+    return new RelationEncoder.Batch(
+        ids, rows(step.get("attention_mask")), new int[ids.length], new int[ids.length]);
   }
 
   private static long[][] rows(JsonNode arr) {

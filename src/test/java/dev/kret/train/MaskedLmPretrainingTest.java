@@ -73,7 +73,7 @@ class MaskedLmPretrainingTest {
       assertThat(m.targets()[k]).isEqualTo(original);
       assertThat(b.mask()[i][j]).as("padding is never picked").isEqualTo(1);
       assertThat(SPECIAL).as("special tokens are never picked").doesNotContain((int) original);
-      long now = m.ids()[i][j];
+      long now = m.batch().ids()[i][j];
       if (now == MASK) {
         masked++;
       } else if (now == original) {
@@ -90,7 +90,7 @@ class MaskedLmPretrainingTest {
     int differences = 0;
     for (int i = 0; i < b.size(); i++) {
       for (int j = 0; j < len; j++) {
-        if (m.ids()[i][j] != b.ids()[i][j]) {
+        if (m.batch().ids()[i][j] != b.ids()[i][j]) {
           differences++;
         }
       }
@@ -110,7 +110,7 @@ class MaskedLmPretrainingTest {
         MaskedLmPretraining.mask(b, 0.15, MASK, SPECIAL, VOCAB, new SplittableRandom(10));
     assertThat(y.positions()).containsExactly(x.positions());
     assertThat(y.targets()).containsExactly(x.targets());
-    assertThat(y.ids()).isDeepEqualTo(x.ids());
+    assertThat(y.batch().ids()).isDeepEqualTo(x.batch().ids());
     assertThat(z.positions()).isNotEqualTo(x.positions());
   }
 
@@ -150,6 +150,6 @@ class MaskedLmPretrainingTest {
         MaskedLmPretraining.mask(b, 1e-12, MASK, SPECIAL, VOCAB, new SplittableRandom(3));
     assertThat(m.positions()).containsExactly(1L);
     assertThat(m.targets()).containsExactly(b.ids()[0][1]);
-    assertThat(m.ids()[0][1]).isEqualTo(MASK);
+    assertThat(m.batch().ids()[0][1]).isEqualTo(MASK);
   }
 }
