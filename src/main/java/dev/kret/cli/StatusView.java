@@ -6,6 +6,7 @@ import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
 import dev.kret.operator.Reason;
@@ -91,9 +92,26 @@ public final class StatusView {
     if (s == null || s.progress() == null) {
       return "-";
     }
-    Integer e = s.progress().epoch();
-    Integer t = s.progress().totalEpochs();
+    ProgressStatus p = s.progress();
+    if (p.inMaskedLm()) {
+      return "mlm " + (p.mlmEpoch() == null ? 0 : p.mlmEpoch()) + "/" + p.mlmEpochs();
+    }
+    Integer e = p.epoch();
+    Integer t = p.totalEpochs();
     return (e == null ? 0 : e) + "/" + (t == null ? "?" : t);
+  }
+
+  /** "2/4 epochs, loss 5.0912" for a run with masked-LM epochs first; null without. */
+  static String maskedLm(FineTuneRunStatus s) {
+    ProgressStatus p = s == null ? null : s.progress();
+    if (p == null || p.mlmEpochs() == null || p.mlmEpochs() == 0) {
+      return null;
+    }
+    return (p.mlmEpoch() == null ? 0 : p.mlmEpoch())
+        + "/"
+        + p.mlmEpochs()
+        + " epochs"
+        + (p.mlmLoss() == null ? "" : ", loss " + loss(p.mlmLoss()));
   }
 
   static String best(FineTuneRunStatus s) {
@@ -156,6 +174,10 @@ public final class StatusView {
               "Model:", m.name() != null ? m.name() : Objects.toString(m.uri(), "random init")));
     }
     head.add(List.of("Epoch:", epoch(s)));
+    String maskedLm = maskedLm(s);
+    if (maskedLm != null) {
+      head.add(List.of("Masked-LM:", maskedLm));
+    }
     if (s.best() != null && s.best().value() != null) {
       head.add(
           List.of(

@@ -10,6 +10,7 @@ import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
+import dev.kret.api.v1alpha1.TrainingSpec;
 import dev.kret.api.v1alpha1.TrainingStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
@@ -60,7 +61,7 @@ public final class FineTuneRunStatusBuilder {
             .map(s -> bestFromSummary(s, epochs, spec))
             .orElseGet(() -> bestOf(epochs, spec.objective().metric()));
     int lastEpoch = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();
-    ProgressStatus progress = new ProgressStatus(lastEpoch, spec.training().epochs());
+    ProgressStatus progress = progress(prior.progress(), in.progress(), lastEpoch, spec.training());
 
     TrainingStatus priorTraining = prior.training();
     FailureStatus lastFailure =
@@ -143,6 +144,36 @@ public final class FineTuneRunStatusBuilder {
                   .ifPresent(r -> byEpoch.put(r.epoch(), r.toStatus())));
     }
     return List.copyOf(byEpoch.values());
+  }
+
+  /**
+   * Epochs finished of those requested; with masked-LM epochs also the last finished one and its
+   * loss, from the ConfigMap's {@code mlm-epoch-*} keys or else the prior status.
+   */
+  static ProgressStatus progress(
+      ProgressStatus prior, Map<String, String> progress, int lastEpoch, TrainingSpec training) {
+    int mlmEpochs = training.mlmEpochs();
+    if (mlmEpochs == 0) {
+      return new ProgressStatus(lastEpoch, training.epochs());
+    }
+    int mlmEpoch = 0;
+    Double mlmLoss = null;
+    if (prior != null && prior.mlmEpoch() != null) {
+      mlmEpoch = prior.mlmEpoch();
+      mlmLoss = prior.mlmLoss();
+    }
+    if (progress != null) {
+      for (Map.Entry<String, String> e : progress.entrySet()) {
+        if (ProgressKeys.isMlmEpoch(e.getKey())) {
+          Optional<TrainingProgress.MlmEpoch> r = ProgressKeys.parseMlmEpoch(e.getValue());
+          if (r.isPresent() && r.get().epoch() >= mlmEpoch) {
+            mlmEpoch = r.get().epoch();
+            mlmLoss = r.get().loss();
+          }
+        }
+      }
+    }
+    return new ProgressStatus(lastEpoch, training.epochs(), mlmEpoch, mlmEpochs, mlmLoss);
   }
 
   /** The summary from the ConfigMap, or else from the trainer's termination message. */

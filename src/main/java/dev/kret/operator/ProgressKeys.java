@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 public final class ProgressKeys {
   public static final String SUMMARY = TrainingProgress.SUMMARY_KEY;
   private static final Pattern EPOCH_KEY = Pattern.compile("^epoch-(\\d{4,})\\.json$");
+  private static final Pattern MLM_EPOCH_KEY = Pattern.compile("^mlm-epoch-(\\d{4,})\\.json$");
   static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -20,6 +21,21 @@ public final class ProgressKeys {
   public static Optional<Integer> epochOf(String key) {
     Matcher m = EPOCH_KEY.matcher(key);
     return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+  }
+
+  /** True for a masked-LM epoch key ({@code mlm-epoch-0002.json}). */
+  public static boolean isMlmEpoch(String key) {
+    return MLM_EPOCH_KEY.matcher(key).matches();
+  }
+
+  /** Parses a masked-LM epoch key's value; empty when it is not valid JSON or lacks the epoch. */
+  public static Optional<TrainingProgress.MlmEpoch> parseMlmEpoch(String json) {
+    try {
+      TrainingProgress.MlmEpoch r = JSON.readValue(json, TrainingProgress.MlmEpoch.class);
+      return r == null || r.epoch() == null ? Optional.empty() : Optional.of(r);
+    } catch (Exception e) {
+      return Optional.empty();
+    }
   }
 
   /** Parses an epoch key's value; empty when it is not valid JSON or lacks the epoch number. */

@@ -28,6 +28,10 @@ public final class ProgressWriter {
     put(TrainingProgress.epochKey(epoch.epoch()), ProgressKeys.write(epoch));
   }
 
+  public void mlmEpoch(TrainingProgress.MlmEpoch epoch) {
+    put(TrainingProgress.mlmEpochKey(epoch.epoch()), ProgressKeys.write(epoch));
+  }
+
   public void summary(TrainingProgress.Summary summary) {
     put(TrainingProgress.SUMMARY_KEY, ProgressKeys.write(summary));
   }

@@ -7,10 +7,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
- * Sends each epoch and the summary to the run's progress ConfigMap, the only channel from the
- * trainer to the FineTuneRun's status. Paths are made relative to the model volume root, as the
- * contract wants. A transient API error is retried; one that persists is reported and training goes
- * on (metrics.jsonl and the termination message are the backstop).
+ * Sends each epoch (masked-LM epochs too) and the summary to the run's progress ConfigMap, the only
+ * channel from the trainer to the FineTuneRun's status. Paths are made relative to the model volume
+ * root, as the contract wants. A transient API error is retried; one that persists is reported and
+ * training goes on (metrics.jsonl and the termination message are the backstop).
  */
 public final class ConfigMapSink implements ProgressSink {
 
@@ -46,6 +46,14 @@ public final class ConfigMapSink implements ProgressSink {
             relative(r.modelPath()),
             r.finishedAt());
     retry("epoch " + r.epoch(), () -> writer.epoch(e));
+  }
+
+  @Override
+  public void mlmEpoch(MlmEpoch r) {
+    TrainingProgress.MlmEpoch e =
+        new TrainingProgress.MlmEpoch(
+            r.epoch(), r.epochs(), r.loss(), r.samplesPerSecond(), r.finishedAt());
+    retry("masked-LM epoch " + r.epoch(), () -> writer.mlmEpoch(e));
   }
 
   @Override

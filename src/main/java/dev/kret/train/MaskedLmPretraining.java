@@ -15,6 +15,7 @@ import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -175,7 +176,12 @@ final class MaskedLmPretraining {
                   },
                   p -> sinks.forEach(s -> s.mlmStep(p)));
           ProgressSink.MlmEpoch rec =
-              new ProgressSink.MlmEpoch(epoch, epochs, trained.loss(), trained.samplesPerSecond());
+              new ProgressSink.MlmEpoch(
+                  epoch,
+                  epochs,
+                  trained.loss(),
+                  trained.samplesPerSecond(),
+                  Instant.now().toString());
           for (ProgressSink s : sinks) {
             s.mlmEpoch(rec);
           }

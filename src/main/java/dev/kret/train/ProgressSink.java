@@ -41,7 +41,7 @@ public interface ProgressSink {
       String device) {}
 
   /** A finished masked-LM epoch: its mean loss over the masked tokens of each batch. */
-  record MlmEpoch(int epoch, int epochs, double loss, double samplesPerSecond) {}
+  record MlmEpoch(int epoch, int epochs, double loss, double samplesPerSecond, String finishedAt) {}
 
   /** A snapshot of the current epoch. */
   record StepProgress(

@@ -88,6 +88,18 @@ class ClusterCliTest {
                     "OOMKilled", 137, "container trainer was OOM killed", now.toString())),
             null));
     create(
+        run("pretraining", null),
+        new FineTuneRunStatus(
+            1L,
+            "Training",
+            "Training",
+            List.of(cond("Running", "True", "Training", "A training pod runs.")),
+            new ProgressStatus(0, 4, 1, 2, 6.49),
+            List.of(),
+            null,
+            new TrainingStatus("pretraining-train", 1, null),
+            null));
+    create(
         run("manual", new PromotionSpec("Manual", "klue-re", null)),
         new FineTuneRunStatus(
             1L,
@@ -275,7 +287,8 @@ class ClusterCliTest {
     List<String> lines = r.getOutput().lines().toList();
     assertThat(lines.get(0).split("\\s+"))
         .containsExactly("NAME", "STATE", "EPOCH", "BEST", "SERVING", "AGE", "REASON");
-    assertThat(lines).hasSize(6);
+    assertThat(lines).hasSize(7);
+    assertThat(line(lines, "pretraining")).contains("Training", "mlm 1/2");
     assertThat(line(lines, "failed")).contains("Failed", "0/10", "OOMKilled");
     assertThat(line(lines, "training"))
         .contains("Training", "2/10", "micro_f1=61.25", "Retried after OOMKilled");
@@ -346,6 +359,15 @@ class ClusterCliTest {
   }
 
   @Test
+  void detailShowsMaskedLmEpochsBeforeFineTuning(QuarkusMainLauncher launcher) {
+    LaunchResult r = kret(launcher, "crud", "status", "pretraining");
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    assertThat(r.getOutput().lines())
+        .anySatisfy(l -> assertThat(l).matches("Epoch: +mlm 1/2"))
+        .anySatisfy(l -> assertThat(l).matches("Masked-LM: +1/2 epochs, loss 6.4900"));
+  }
+
+  @Test
   void jsonAndYamlPrintTheResource(QuarkusMainLauncher launcher) throws Exception {
     LaunchResult one = kret(launcher, "crud", "status", "manual", "-o", "json");
     assertThat(one.exitCode()).as(one.getErrorOutput()).isZero();
@@ -357,7 +379,7 @@ class ClusterCliTest {
     assertThat(all.exitCode()).as(all.getErrorOutput()).isZero();
     JsonNode list = new ObjectMapper(new YAMLFactory()).readTree(all.getOutput());
     assertThat(list.at("/kind").asText()).isEqualTo("List");
-    assertThat(list.at("/items")).hasSize(5);
+    assertThat(list.at("/items")).hasSize(6);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
 import java.time.Duration;
 import java.util.List;
@@ -53,6 +54,28 @@ class StatusViewTest {
     assertThat(full).isEqualTo(StatusView.CHART_WIDTH);
     assertThat(low).isEqualTo(StatusView.CHART_WIDTH / 3);
     assertThat(StatusView.chart(status("Pending", null, List.of(), null))).isEmpty();
+  }
+
+  static FineTuneRunStatus training(ProgressStatus progress) {
+    return new FineTuneRunStatus(
+        1L, "Training", "Training", List.of(), progress, List.of(), null, null, null);
+  }
+
+  @Test
+  void epochShowsMaskedLmEpochsUntilTheyAreDone() {
+    assertThat(StatusView.epoch(training(new ProgressStatus(0, 4)))).isEqualTo("0/4");
+    assertThat(StatusView.epoch(training(new ProgressStatus(0, 4, 0, 2, null))))
+        .isEqualTo("mlm 0/2");
+    assertThat(StatusView.epoch(training(new ProgressStatus(0, 4, 1, 2, 6.5))))
+        .isEqualTo("mlm 1/2");
+    assertThat(StatusView.epoch(training(new ProgressStatus(0, 4, 2, 2, 5.1)))).isEqualTo("0/4");
+    assertThat(StatusView.epoch(training(new ProgressStatus(3, 4, 2, 2, 5.1)))).isEqualTo("3/4");
+
+    assertThat(StatusView.maskedLm(training(new ProgressStatus(0, 4)))).isNull();
+    assertThat(StatusView.maskedLm(training(new ProgressStatus(0, 4, 0, 2, null))))
+        .isEqualTo("0/2 epochs");
+    assertThat(StatusView.maskedLm(training(new ProgressStatus(1, 4, 2, 2, 5.09123))))
+        .isEqualTo("2/2 epochs, loss 5.0912");
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ObjectiveSpec;
+import dev.kret.api.v1alpha1.ProgressStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,48 @@ class FineTuneRunStatusBuilderTest {
     assertThat(s.epochs().get(1).modelPath()).isEqualTo("ml/klue/epoch-2");
     assertThat(s.epochs().get(1).time()).isEqualTo("2026-03-01T11:02:00Z");
     assertThat(s.progress().epoch()).isEqualTo(2);
+  }
+
+  @Test
+  void foldsMaskedLmEpochsIntoProgress() {
+    FineTuneRun run = run(3);
+    run.setSpec(
+        new dev.kret.api.v1alpha1.FineTuneRunSpec(
+            null,
+            null,
+            null,
+            new dev.kret.api.v1alpha1.TrainingSpec(
+                3, null, null, null, null, null, null, null, null, null, null, 2, null),
+            null));
+    FineTuneRunStatus before = build(run, progress(), activeJob(), List.of(runningPod()));
+    assertThat(before.progress()).isEqualTo(new ProgressStatus(0, 3, 0, 2, null));
+    assertThat(before.progress().inMaskedLm()).isTrue();
+
+    String mlm1 = "{\"epoch\":1,\"epochs\":2,\"loss\":6.49,\"samplesPerSecond\":160.0}";
+    String mlm2 = "{\"epoch\":2,\"epochs\":2,\"loss\":5.31,\"samplesPerSecond\":161.0}";
+    FineTuneRunStatus first =
+        build(
+            run,
+            progress("mlm-epoch-0001.json", mlm1, "mlm-epoch-0002.json", "{not json"),
+            activeJob(),
+            List.of(runningPod()));
+    assertThat(first.progress()).isEqualTo(new ProgressStatus(0, 3, 1, 2, 6.49));
+    assertThat(first.epochs()).isEmpty();
+
+    withStatus(run, first);
+    FineTuneRunStatus second =
+        build(run, progress("mlm-epoch-0002.json", mlm2), activeJob(), List.of(runningPod()));
+    assertThat(second.progress()).isEqualTo(new ProgressStatus(0, 3, 2, 2, 5.31));
+    assertThat(second.progress().inMaskedLm()).isFalse();
+
+    withStatus(run, second);
+    FineTuneRunStatus later =
+        build(run, progress("epoch-0001.json", epochJson(1, 50.0)), activeJob(), List.of());
+    assertThat(later.progress()).isEqualTo(new ProgressStatus(1, 3, 2, 2, 5.31));
+
+    assertThat(
+            build(run(3), progress("mlm-epoch-0001.json", mlm1), activeJob(), List.of()).progress())
+        .isEqualTo(new ProgressStatus(0, 3));
   }
 
   @Test

@@ -83,6 +83,43 @@ class ClusterRunTest {
   }
 
   @Test
+  void reportsMaskedLmEpochsToTheProgressConfigMap(@TempDir Path volume) throws Exception {
+    client.resource(resource("ftr-m", "epochs: 1, mlmEpochs: 2, batchSize: 32, seed: 3")).create();
+    client
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("ftr-m-progress")
+                .withNamespace("team-a")
+                .endMetadata()
+                .build())
+        .create();
+    new ClusterRun(
+            client,
+            "team-a",
+            "ftr-m",
+            volume,
+            volume.resolve("termination-log"),
+            new PrintStream(new ByteArrayOutputStream(), true))
+        .run(false, false);
+
+    Map<String, String> data =
+        client.configMaps().inNamespace("team-a").withName("ftr-m-progress").get().getData();
+    assertThat(data)
+        .containsKeys(
+            "mlm-epoch-0001.json", "mlm-epoch-0002.json", "epoch-0001.json", "summary.json");
+    ObjectMapper json = new ObjectMapper();
+    JsonNode m1 = json.readTree(data.get("mlm-epoch-0001.json"));
+    JsonNode m2 = json.readTree(data.get("mlm-epoch-0002.json"));
+    assertThat(m2.get("epoch").asInt()).isEqualTo(2);
+    assertThat(m2.get("epochs").asInt()).isEqualTo(2);
+    assertThat(m1.get("epoch").asInt()).isEqualTo(1);
+    assertThat(m2.get("loss").asDouble()).isPositive().isNotEqualTo(m1.get("loss").asDouble());
+    assertThat(m2.get("samplesPerSecond").asDouble()).isPositive();
+    assertThat(m2.get("finishedAt").asText()).isNotBlank();
+  }
+
+  @Test
   void rejectsAnInvalidSpecAsAConfigurationError(@TempDir Path volume) throws Exception {
     client.resource(resource("ftr-bad", "epochs: 0")).create();
     assertThatThrownBy(

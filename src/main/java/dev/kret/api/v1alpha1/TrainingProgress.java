@@ -7,8 +7,10 @@ import java.util.Locale;
 /**
  * The trainer-to-operator contract: the {@code <run>-progress} ConfigMap, one key per finished
  * epoch ({@code epoch-0003.json}) and a final {@code summary.json}, both camelCase JSON with
- * metrics ×100 like the official KLUE scorer. The trainer only ever patches single keys, so a
- * retried or resumed epoch overwrites its own key and nothing else.
+ * metrics ×100 like the official KLUE scorer; runs with masked-LM epochs first ({@code
+ * spec.training.mlmEpochs}) also write one key per finished masked-LM epoch ({@code
+ * mlm-epoch-0002.json}). The trainer only ever patches single keys, so a retried or resumed epoch
+ * overwrites its own key and nothing else.
  */
 public final class TrainingProgress {
   public static final String SUMMARY_KEY = "summary.json";
@@ -29,6 +31,20 @@ public final class TrainingProgress {
   public static String epochKey(int epoch) {
     return String.format(Locale.ROOT, "epoch-%04d.json", epoch);
   }
+
+  /** {@code mlm-epoch-0002.json} for masked-LM epoch 2. */
+  public static String mlmEpochKey(int epoch) {
+    return String.format(Locale.ROOT, "mlm-epoch-%04d.json", epoch);
+  }
+
+  /**
+   * Value of an {@code mlm-epoch-NNNN.json} key: a finished masked-LM epoch, its mean loss over the
+   * masked tokens, out of {@code epochs}.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record MlmEpoch(
+      Integer epoch, Integer epochs, Double loss, Double samplesPerSecond, String finishedAt) {}
 
   /** Value of an {@code epoch-NNNN.json} key. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
