@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -234,6 +235,35 @@ class FineTuneRunOperatorTest {
     assertThat(s.epochs()).extracting(e -> e.microF1()).containsExactly(55.0, 61.5);
     assertThat(client.configMaps().inNamespace(ns).withName("klue-progress").get().getData())
         .containsKeys("epoch-0001.json", "epoch-0002.json", "summary.json");
+  }
+
+  @Test
+  void foldsMaskedLmEpochsBeforeTheFirstFineTuningEpoch() {
+    apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: tapt
+        spec:
+          training: {epochs: 2, mlmEpochs: 2}
+          storage: {claimName: kret-models}
+        """);
+    job("tapt");
+    ProgressWriter trainer = new ProgressWriter(client, ns, "tapt");
+    trainer.mlmEpoch(new TrainingProgress.MlmEpoch(1, 2, 6.49, 160.0, null));
+    FineTuneRunStatus s =
+        statusOf(
+            "tapt",
+            st -> st.progress() != null && Integer.valueOf(1).equals(st.progress().mlmEpoch()));
+    assertThat(s.progress().mlmEpochs()).isEqualTo(2);
+    assertThat(s.progress().mlmLoss()).isEqualTo(6.49);
+    assertThat(s.progress().epoch()).isZero();
+    trainer.mlmEpoch(new TrainingProgress.MlmEpoch(2, 2, 5.31, 161.0, null));
+    trainer.epoch(
+        new TrainingProgress.Epoch(1, 1.2, 0.9, 70.0, 55.0, 50.0, 120.0, "ml/tapt/epoch-1", null));
+    s = statusOf("tapt", st -> st.progress().epoch() == 1);
+    assertThat(s.progress()).isEqualTo(new ProgressStatus(1, 2, 2, 2, 5.31));
   }
 
   @Test
