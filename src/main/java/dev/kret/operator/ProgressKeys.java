@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.api.v1alpha1.TrainingProgress;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,32 +31,27 @@ public final class ProgressKeys {
 
   /** Parses a masked-LM epoch key's value; empty when it is not valid JSON or lacks the epoch. */
   public static Optional<TrainingProgress.MlmEpoch> parseMlmEpoch(String json) {
-    try {
-      TrainingProgress.MlmEpoch r = JSON.readValue(json, TrainingProgress.MlmEpoch.class);
-      return r == null || r.epoch() == null ? Optional.empty() : Optional.of(r);
-    } catch (Exception e) {
-      return Optional.empty();
-    }
+    return parse(json, TrainingProgress.MlmEpoch.class, r -> r.epoch() != null);
   }
 
   /** Parses an epoch key's value; empty when it is not valid JSON or lacks the epoch number. */
   public static Optional<TrainingProgress.Epoch> parseEpoch(String json) {
-    try {
-      TrainingProgress.Epoch r = JSON.readValue(json, TrainingProgress.Epoch.class);
-      return r == null || r.epoch() == null ? Optional.empty() : Optional.of(r);
-    } catch (Exception e) {
-      return Optional.empty();
-    }
+    return parse(json, TrainingProgress.Epoch.class, r -> r.epoch() != null);
   }
 
   /** Parses a summary; empty when it is not valid JSON or names no best epoch. */
   public static Optional<TrainingProgress.Summary> parseSummary(String json) {
+    return parse(json, TrainingProgress.Summary.class, s -> s.bestEpoch() != null);
+  }
+
+  /** The value read as {@code type}, if it is JSON of that shape and {@code complete}. */
+  private static <T> Optional<T> parse(String json, Class<T> type, Predicate<T> complete) {
     if (json == null || json.isBlank()) {
       return Optional.empty();
     }
     try {
-      TrainingProgress.Summary s = JSON.readValue(json, TrainingProgress.Summary.class);
-      return s == null || s.bestEpoch() == null ? Optional.empty() : Optional.of(s);
+      T value = JSON.readValue(json, type);
+      return value != null && complete.test(value) ? Optional.of(value) : Optional.empty();
     } catch (Exception e) {
       return Optional.empty();
     }

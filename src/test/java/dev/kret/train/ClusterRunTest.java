@@ -46,18 +46,23 @@ class ClusterRunTest {
     return r;
   }
 
-  @Test
-  void reportsEveryEpochAndTheSummaryToTheProgressConfigMap(@TempDir Path volume) throws Exception {
-    client.resource(resource("ftr-a", "epochs: 2, batchSize: 32, seed: 3")).create();
+  /** What the operator creates before it starts the trainer. */
+  static void createProgressConfigMap(String run) {
     client
         .resource(
             new ConfigMapBuilder()
                 .withNewMetadata()
-                .withName("ftr-a-progress")
+                .withName(run + "-progress")
                 .withNamespace("team-a")
                 .endMetadata()
                 .build())
         .create();
+  }
+
+  @Test
+  void reportsEveryEpochAndTheSummaryToTheProgressConfigMap(@TempDir Path volume) throws Exception {
+    client.resource(resource("ftr-a", "epochs: 2, batchSize: 32, seed: 3")).create();
+    createProgressConfigMap("ftr-a");
     Path term = volume.resolve("termination-log");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     new ClusterRun(client, "team-a", "ftr-a", volume, term, new PrintStream(log, true))
@@ -85,15 +90,7 @@ class ClusterRunTest {
   @Test
   void reportsMaskedLmEpochsToTheProgressConfigMap(@TempDir Path volume) throws Exception {
     client.resource(resource("ftr-m", "epochs: 1, mlmEpochs: 2, batchSize: 32, seed: 3")).create();
-    client
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName("ftr-m-progress")
-                .withNamespace("team-a")
-                .endMetadata()
-                .build())
-        .create();
+    createProgressConfigMap("ftr-m");
     new ClusterRun(
             client,
             "team-a",
