@@ -16,6 +16,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories({"all", "kret"})
 @AdditionalPrinterColumn(name = "State", jsonPath = ".status.state", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "MLM",
+    jsonPath = ".status.progress.mlmEpoch",
+    type = Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(name = "Best", jsonPath = ".status.best.value", type = Type.NUMBER)
 @AdditionalPrinterColumn(name = "Serving", jsonPath = ".status.serving.name", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
