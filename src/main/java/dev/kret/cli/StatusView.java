@@ -93,12 +93,14 @@ public final class StatusView {
       return "-";
     }
     ProgressStatus p = s.progress();
-    if (p.inMaskedLm()) {
-      return "mlm " + (p.mlmEpoch() == null ? 0 : p.mlmEpoch()) + "/" + p.mlmEpochs();
-    }
-    Integer e = p.epoch();
-    Integer t = p.totalEpochs();
-    return (e == null ? 0 : e) + "/" + (t == null ? "?" : t);
+    return p.inMaskedLm()
+        ? "mlm " + fraction(p.mlmEpoch(), p.mlmEpochs())
+        : fraction(p.epoch(), p.totalEpochs());
+  }
+
+  /** "done/total", with 0 for an unknown count done and ? for an unknown total. */
+  static String fraction(Integer done, Integer total) {
+    return (done == null ? 0 : done) + "/" + (total == null ? "?" : total);
   }
 
   /** "2/4 epochs, loss 5.0912" for a run with masked-LM epochs first; null without. */
@@ -107,9 +109,7 @@ public final class StatusView {
     if (p == null || p.mlmEpochs() == null || p.mlmEpochs() == 0) {
       return null;
     }
-    return (p.mlmEpoch() == null ? 0 : p.mlmEpoch())
-        + "/"
-        + p.mlmEpochs()
+    return fraction(p.mlmEpoch(), p.mlmEpochs())
         + " epochs"
         + (p.mlmLoss() == null ? "" : ", loss " + loss(p.mlmLoss()));
   }

@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Runs one FineTuneRun spec in this process: data, tokenizer, model, the AdamW loop with warmup and
@@ -184,7 +185,7 @@ public final class FineTuner {
                   t.epochs(),
                   model,
                   trainEnc,
-                  new java.util.Random(t.seed() * 31 + epoch),
+                  new Random(t.seed() * 31 + epoch),
                   opt,
                   schedule,
                   guard,
