@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import io.quarkus.test.junit.main.LaunchResult;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @QuarkusMainTest
 class EngineCliTest {
 
-  static final String FIXTURE = SharedData.TINY_ROBERTA.toString();
+  static final String FIXTURE = Fixtures.TINY_ROBERTA.toString();
 
   @TempDir static Path tmp;
   static Path data;

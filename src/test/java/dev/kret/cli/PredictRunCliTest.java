@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @QuarkusMainTest
 class PredictRunCliTest {
   static final String NS = "kret-predict";
-  static final String FIXTURE = SharedData.TINY_ROBERTA.toString();
+  static final String FIXTURE = Fixtures.TINY_ROBERTA.toString();
 
   @TempDir static Path tmp;
   static KubernetesMockServer api;

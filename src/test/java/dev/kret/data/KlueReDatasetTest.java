@@ -2,9 +2,9 @@ package dev.kret.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.kret.Fixtures;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;
 import java.io.ByteArrayInputStream;
@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -387,18 +388,26 @@ class KlueReDatasetTest {
         .hasMessageContaining(missing);
   }
 
+  /**
+   * Real KLUE-RE rows, unmodified: the first 300 of the v1.1 training set (the counts are those
+   * bench/data/make_klue_re_test_slice.py printed when it cut the slice).
+   */
   @Test
-  void readsFullTrainSetQuickly() {
-    String shared = System.getProperty("kret.shared.dir");
-    assumeTrue(shared != null, "kret.shared.dir is set by surefire");
-    Path train = Path.of(shared, "data", "klue-re", "train.json");
-    assumeTrue(Files.isRegularFile(train), "the shared KLUE-RE data is present");
+  void readsARealKlueReTrainSlice() {
+    KlueReDataset ds =
+        KlueReDataset.load(Fixtures.KLUE_RE_TRAIN_SLICE.toString(), LoadOptions.defaults());
 
-    KlueReDataset ds = KlueReDataset.load(train.toString(), LoadOptions.defaults());
-
-    assertThat(ds.size()).isEqualTo(32_470);
+    assertThat(ds.size()).isEqualTo(300);
     assertThat(ds.skipped()).isZero();
-    assertThat(ds.report().perLabel().get("no_relation")).isEqualTo(9534);
+    assertThat(ds.examples().get(0).guid()).isEqualTo("klue-re-v1_train_00000");
+    assertThat(ds.examples().get(299).guid()).isEqualTo("klue-re-v1_train_00299");
+    DatasetReport report = ds.report();
+    assertThat(report.perLabel().get("no_relation")).isEqualTo(83);
+    assertThat(report.perLabel().get("org:top_members/employees")).isEqualTo(41);
+    assertThat(report.perLabel().values().stream().filter(n -> n > 0)).hasSize(28);
+    assertThat(report.perSource())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("wikipedia", 212, "wikitree", 86, "policy_briefing", 2));
   }
 
   private static Path resource(String name) throws URISyntaxException {

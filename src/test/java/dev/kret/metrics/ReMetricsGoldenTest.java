@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.Fixtures;
 import dev.kret.data.Labels;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -35,10 +35,7 @@ class ReMetricsGoldenTest {
   }
 
   static Stream<Arguments> cases() throws IOException {
-    String shared = System.getProperty("kret.shared.dir");
-    assertThat(shared).as("system property kret.shared.dir").isNotNull();
-    Path golden = Path.of(shared, "fixtures", "klue-re-metrics", "golden.json");
-    JsonNode root = new ObjectMapper().readTree(golden.toFile());
+    JsonNode root = new ObjectMapper().readTree(Fixtures.KLUE_RE_METRICS.toFile());
     List<Arguments> cases = new ArrayList<>();
     for (JsonNode c : root.get("cases")) {
       JsonNode probs = c.get("probs");

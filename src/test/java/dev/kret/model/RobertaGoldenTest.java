@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.Labels;
 import dev.kret.model.weights.PytorchCheckpointReader;
 import dev.kret.model.weights.SafetensorsReader;
@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RobertaGoldenTest {
 
-  static final Path DIR = SharedData.TINY_ROBERTA;
+  static final Path DIR = Fixtures.TINY_ROBERTA;
 
   @ParameterizedTest
   @ValueSource(strings = {"model.safetensors", "pytorch_model.bin"})

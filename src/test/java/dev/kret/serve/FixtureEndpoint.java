@@ -1,7 +1,7 @@
 package dev.kret.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
@@ -30,7 +30,7 @@ public record FixtureEndpoint(PredictionServer server, Path data, RelationExampl
     PredictionServer server =
         PredictionServer.start(
             ServeConfig.loopback(name),
-            () -> ModelDirectory.open(SharedData.TINY_ROBERTA, Djl.device(false)));
+            () -> ModelDirectory.open(Fixtures.TINY_ROBERTA, Djl.device(false)));
     server.loaded().get(60, TimeUnit.SECONDS);
     return new FixtureEndpoint(server, data, dev.get(0));
   }

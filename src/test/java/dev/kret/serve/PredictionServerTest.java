@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import dev.kret.data.RelationExample;
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The endpoint over HTTP against the tiny plain-HF fixture model. */
 class PredictionServerTest {
 
-  static final Path FIXTURE = SharedData.TINY_ROBERTA;
+  static final Path FIXTURE = Fixtures.TINY_ROBERTA;
   static final long BODY_LIMIT = 16 * 1024;
 
   static PredictionServer server;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.kret.Fixtures;
 import dev.kret.data.Entity;
 import dev.kret.data.RelationExample;
 import java.util.Arrays;
@@ -25,8 +26,7 @@ class RelationEncoderTest {
     tok = TextTokenizer.load(TextTokenizerTest.KLUE, TextTokenizerTest.allMarkers());
     List<RelationExample> rows =
         TextTokenizerTest.MAPPER.readValue(
-            TextTokenizerTest.SHARED.resolve("data/klue-re/dev.json").toFile(),
-            new TypeReference<List<RelationExample>>() {});
+            Fixtures.KLUE_RE_DEV_SLICE.toFile(), new TypeReference<List<RelationExample>>() {});
     dev = rows.stream().collect(Collectors.toMap(RelationExample::guid, Function.identity()));
   }
 

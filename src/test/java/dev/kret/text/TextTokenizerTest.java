@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TextTokenizerTest {
 
-  static final Path SHARED = SharedData.DIR;
-  static final Path KLUE = SHARED.resolve("tokenizers/klue-roberta-base");
+  static final Path KLUE = Fixtures.KLUE_ROBERTA_TOKENIZER;
   static final ObjectMapper MAPPER = new ObjectMapper();
 
   static TextTokenizer markers;
@@ -65,7 +64,7 @@ class TextTokenizerTest {
   }
 
   @Test
-  void builtinKlueRobertaMatchesSharedVocab() throws Exception {
+  void builtinKlueRobertaMatchesFixtureVocab() throws Exception {
     JsonNode vectors = MAPPER.readTree(KLUE.resolve("test_vectors.json").toFile());
     try (TextTokenizer tok = TextTokenizer.fromSpec("builtin:klue-roberta-base", List.of())) {
       JsonNode c = vectors.get("cases").get(0);

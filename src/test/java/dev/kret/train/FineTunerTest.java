@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;
@@ -254,7 +254,7 @@ class FineTunerTest {
 
   @Test
   void fineTunesAPretrainedCheckpointWithAddedMarkerTokens(@TempDir Path out) throws IOException {
-    Path fixture = SharedData.TINY_ROBERTA.toAbsolutePath();
+    Path fixture = Fixtures.TINY_ROBERTA.toAbsolutePath();
     String yaml =
         """
         model: {uri: %s}

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.Labels;
 import dev.kret.model.BatchArrays;
 import dev.kret.model.MaskedLmHead;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class MaskedLmGoldenTest {
 
-  static final Path FIXTURE = SharedData.TINY_ROBERTA;
+  static final Path FIXTURE = Fixtures.TINY_ROBERTA;
 
   @Test
   void fourStepsMatchTransformers() throws Exception {

@@ -7,7 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
 import dev.kret.data.LoadOptions;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class TrainTrajectoryGoldenTest {
 
-  static final Path FIXTURE = SharedData.TINY_ROBERTA;
+  static final Path FIXTURE = Fixtures.TINY_ROBERTA;
 
   @Test
   void eightStepsMatchPyTorch() throws Exception {

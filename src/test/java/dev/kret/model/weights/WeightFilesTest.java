@@ -3,7 +3,7 @@ package dev.kret.model.weights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kret.SharedData;
+import dev.kret.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WeightFilesTest {
 
-  static final Path FIXTURE = SharedData.TINY_ROBERTA;
+  static final Path FIXTURE = Fixtures.TINY_ROBERTA;
 
   @TempDir Path tmp;
 
