@@ -1,6 +1,6 @@
 """Writes src/test/resources/golden/mlm-steps.json: masked-LM training steps computed by transformers.
 
-The fixture encoder (../shared/fixtures/tiny-roberta-klue-re, hidden 32) in transformers'
+The fixture encoder (src/test/resources/fixtures/tiny-roberta-klue-re, hidden 32) in transformers'
 RobertaForMaskedLM, whose lm_head (dense, gelu, LayerNorm, decoder tied to the word embeddings, bias)
 is drawn here from a fixed seed; then 4 AdamW steps (wd 0.01, none on bias/LayerNorm; linear warmup
 over 1 of 4 steps to lr 1e-3, then linear decay; global-norm clip 1.0; dropout off) on the first 32
@@ -24,7 +24,7 @@ from transformers import RobertaConfig, RobertaForMaskedLM
 
 import typed_punct
 
-FIXTURE = "../shared/fixtures/tiny-roberta-klue-re"
+FIXTURE = "src/test/resources/fixtures/tiny-roberta-klue-re"
 SAMPLE = "src/main/resources/kret/data/klue-re-sample/train.json"
 OUT = "src/test/resources/golden/mlm-steps.json"
 ROWS, BATCH, STEPS, WARMUP, LR, WD, CLIP = 32, 8, 4, 1, 1e-3, 0.01, 1.0

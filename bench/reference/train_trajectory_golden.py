@@ -1,6 +1,6 @@
 """Writes src/test/resources/golden/train-trajectory.json: a training trajectory computed by PyTorch.
 
-The fixture model (../shared/fixtures/tiny-roberta-klue-re, hidden 32) gets an entity-start head
+The fixture model (src/test/resources/fixtures/tiny-roberta-klue-re, hidden 32) gets an entity-start head
 (dense 2H->H, ReLU, out_proj H->30) drawn here from a fixed seed; then 8 AdamW steps (wd 0.01, none on
 bias/LayerNorm; linear warmup over 2 of 8 steps to lr 1e-3, then linear decay; global-norm clip
 0.5; dropout off) run on the first 64 rows of the bundled KLUE-RE sample with typed-punct markers,
@@ -21,7 +21,7 @@ from torch import nn
 
 import typed_punct
 
-FIXTURE = "../shared/fixtures/tiny-roberta-klue-re"
+FIXTURE = "src/test/resources/fixtures/tiny-roberta-klue-re"
 SAMPLE = "src/main/resources/kret/data/klue-re-sample/train.json"
 OUT = "src/test/resources/golden/train-trajectory.json"
 ROWS, BATCH, STEPS, WARMUP, LR, WD, CLIP = 64, 8, 8, 2, 1e-3, 0.01, 0.5
