@@ -85,6 +85,27 @@ func execContainer(specPath string) {
 	for _, d := range []string{"/run/netns", "/var/run/netns"} {
 		_ = unix.Unmount(d, unix.MNT_DETACH)
 	}
+	// The executable is found and opened before the mounts too: a volume on /tmp must not hide an
+	// entrypoint below /tmp. When it is hidden, it is run through its descriptor (kept open, so
+	// that an interpreter can read a script as /proc/self/fd/N).
+	argv0 := spec.Argv[0]
+	if !strings.Contains(argv0, "/") {
+		p, err := lookPath(argv0, spec.Env)
+		if err != nil {
+			fail("%v", err)
+		}
+		argv0 = p
+	} else if !filepath.IsAbs(argv0) && spec.Dir != "" {
+		argv0 = filepath.Join(spec.Dir, argv0)
+	}
+	exeFD, err := unix.Open(argv0, unix.O_PATH, 0)
+	if err != nil {
+		fail("exec: %q: %v", spec.Argv[0], err)
+	}
+	var exeBefore unix.Stat_t
+	if err := unix.Fstat(exeFD, &exeBefore); err != nil {
+		fail("exec: %q: %v", spec.Argv[0], err)
+	}
 	// Sources are opened before anything is mounted: a mount on /tmp must not hide a source below it.
 	type opened struct {
 		mountSpec
@@ -120,10 +141,6 @@ func execContainer(specPath string) {
 		}
 		unix.Close(m.fd)
 	}
-	argv0, err := lookPath(spec.Argv[0], spec.Env)
-	if err != nil {
-		fail("%v", err)
-	}
 	if spec.SetUser {
 		if err := syscall.Setgroups(toInts(spec.Groups)); err != nil {
 			fail("setgroups: %v", err)
@@ -147,7 +164,14 @@ func execContainer(specPath string) {
 	if err := os.Chdir(dir); err != nil {
 		fail("working directory %s: %v", dir, err)
 	}
-	err = syscall.Exec(argv0, spec.Argv, spec.Env)
+	var exeAfter unix.Stat_t
+	path := argv0
+	if unix.Stat(argv0, &exeAfter) == nil && exeAfter.Dev == exeBefore.Dev && exeAfter.Ino == exeBefore.Ino {
+		unix.Close(exeFD)
+	} else {
+		path = fmt.Sprintf("/proc/self/fd/%d", exeFD)
+	}
+	err = syscall.Exec(path, spec.Argv, spec.Env)
 	fail("exec %s: %v", argv0, err)
 }
 
