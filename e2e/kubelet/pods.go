@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -56,6 +58,7 @@ func (k *kubelet) runPods(ctx context.Context) error {
 				}
 				if p.Status.StartTime != nil || len(p.Status.ContainerStatuses) > 0 || len(p.Status.InitContainerStatuses) > 0 {
 					k.orphans[string(p.UID)] = true
+					killOrphans(p)
 					teardownNetwork(netnsName(string(p.UID)), vethName(string(p.UID)))
 				}
 			}
@@ -706,5 +709,30 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// killOrphans kills the processes an earlier kubelet ran for pod, when they still run: their
+// process groups, named by the containers' IDs (kret://<pid>-<n>), and only when the process's
+// environment still names the pod.
+func killOrphans(pod *v1.Pod) {
+	hostname := pod.Name
+	if pod.Spec.Hostname != "" {
+		hostname = pod.Spec.Hostname
+	}
+	for _, cs := range append(append([]v1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+		if cs.State.Running == nil {
+			continue
+		}
+		var pid, n int
+		if _, err := fmt.Sscanf(cs.ContainerID, "kret://%d-%d", &pid, &n); err != nil || pid <= 1 {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil || !bytes.Contains(env, []byte("\x00HOSTNAME="+hostname+"\x00")) {
+			continue
+		}
+		log.Printf("pod %s/%s: killing process group %d left by an earlier kubelet", pod.Namespace, pod.Name, pid)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
 }
