@@ -257,7 +257,10 @@ func (w *podWorker) statusLoop() {
 		case <-w.statusStop:
 			return
 		case <-w.statusCh:
-			w.pushStatus()
+			if !w.pushStatus() {
+				// Try again shortly: the API server may be briefly away.
+				time.AfterFunc(2*time.Second, w.requestStatus)
+			}
 		}
 	}
 }
@@ -291,7 +294,7 @@ func (w *podWorker) run() {
 		w.phase, w.reason, w.message = v1.PodFailed, "NodeRestart", "The kubelet restarted and lost this pod's processes."
 		w.mu.Unlock()
 		w.logf("started by an earlier kubelet: marking it Failed (NodeRestart)")
-		w.pushStatus()
+		w.finalStatus()
 		w.waitForDeletion()
 		return
 	}
@@ -474,7 +477,7 @@ func (w *podWorker) complete() {
 	w.logf("completed: %s", phase)
 	w.stopStatusLoop()
 	w.teardown()
-	w.pushStatus()
+	w.finalStatus()
 }
 
 // terminate stops the pod's processes: with the grace period given (preStop hooks first) when
@@ -494,7 +497,7 @@ func (w *podWorker) terminate(grace time.Duration, graceful bool) {
 		}
 		w.mu.Unlock()
 		w.stopStatusLoop()
-		w.pushStatus()
+		w.finalStatus()
 		w.confirmDeletion()
 	} else {
 		w.stopStatusLoop()
@@ -530,19 +533,29 @@ func (w *podWorker) teardown() {
 	}
 }
 
-// pushStatus writes the pod's status, retrying on conflicts with a fresh copy of the pod.
-func (w *podWorker) pushStatus() {
+// finalStatus writes the pod's last status; a terminal phase must not get lost.
+func (w *podWorker) finalStatus() {
+	for i := 0; i < 60 && !w.pushStatus(); i++ {
+		if !sleepCtx(w.k.ctx, 2*time.Second) {
+			return
+		}
+	}
+}
+
+// pushStatus writes the pod's status, retrying on conflicts with a fresh copy of the pod. It
+// reports false when the status could not be written.
+func (w *podWorker) pushStatus() bool {
 	w.pushMu.Lock()
 	defer w.pushMu.Unlock()
 	ctx := w.k.ctx
 	pods := w.k.client.CoreV1().Pods(w.ns)
 	cur := w.latest()
-	for attempt := 0; attempt < 20 && ctx.Err() == nil; attempt++ {
+	for attempt := 0; attempt < 10 && ctx.Err() == nil; attempt++ {
 		if attempt > 0 {
 			var err error
 			cur, err = pods.Get(ctx, w.name, metav1.GetOptions{})
 			if apierrors.IsNotFound(err) {
-				return
+				return true
 			}
 			if err != nil {
 				time.Sleep(500 * time.Millisecond)
@@ -550,26 +563,24 @@ func (w *podWorker) pushStatus() {
 			}
 		}
 		if string(cur.UID) != w.uid {
-			return
+			return true
 		}
 		st := w.buildStatus(cur)
 		if apiequality.Semantic.DeepEqual(cur.Status, st) {
-			return
+			return true
 		}
 		upd := cur.DeepCopy()
 		upd.Status = st
 		_, err := pods.UpdateStatus(ctx, upd, metav1.UpdateOptions{})
-		if err == nil {
-			return
-		}
-		if apierrors.IsNotFound(err) {
-			return
+		if err == nil || apierrors.IsNotFound(err) {
+			return true
 		}
 		if !apierrors.IsConflict(err) {
 			w.logf("status update: %v", err)
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
+	return ctx.Err() != nil
 }
 
 func (w *podWorker) buildStatus(cur *v1.Pod) v1.PodStatus {
@@ -716,10 +727,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // process groups, named by the containers' IDs (kret://<pid>-<n>), and only when the process's
 // environment still names the pod.
 func killOrphans(pod *v1.Pod) {
-	hostname := pod.Name
-	if pod.Spec.Hostname != "" {
-		hostname = pod.Spec.Hostname
-	}
+	hostname := podHostname(pod)
 	for _, cs := range append(append([]v1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
 		if cs.State.Running == nil {
 			continue

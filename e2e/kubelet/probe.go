@@ -224,7 +224,7 @@ func (c *container) httpGet(ctx context.Context, g *v1.HTTPGetAction, timeout ti
 	}
 	resp, err := (&http.Client{Transport: probeTransport}).Do(req)
 	if err != nil {
-		return false, fmt.Sprintf("Get %q: %v", url, err)
+		return false, err.Error()
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 10<<10))
 	resp.Body.Close()

@@ -63,10 +63,7 @@ func (w *podWorker) execSpecFor(ctx context.Context, pod *v1.Pod, c *container, 
 	}
 	if !pod.Spec.HostNetwork {
 		spec.NetNS = "/var/run/netns/" + w.netns
-		spec.Hostname = pod.Name
-		if pod.Spec.Hostname != "" {
-			spec.Hostname = pod.Spec.Hostname
-		}
+		spec.Hostname = podHostname(pod)
 	}
 	if sc := c.spec.SecurityContext; sc != nil && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 		spec.NoNewPrivs = true
@@ -165,11 +162,7 @@ func (w *podWorker) buildEnv(ctx context.Context, pod *v1.Pod, c *v1.Container, 
 	e.set("KUBERNETES_SERVICE_PORT", port)
 	e.set("KUBERNETES_SERVICE_PORT_HTTPS", port)
 	e.set("KUBERNETES_PORT", "tcp://"+cfg.apiHost+":"+port)
-	hostname := pod.Name
-	if pod.Spec.Hostname != "" {
-		hostname = pod.Spec.Hostname
-	}
-	e.set("HOSTNAME", hostname)
+	e.set("HOSTNAME", podHostname(pod))
 
 	for _, ef := range c.EnvFrom {
 		var data map[string]string
@@ -420,4 +413,17 @@ func (w *podWorker) mountsFor(pod *v1.Pod, c *container, mapping func(string) st
 
 func automount(pod *v1.Pod) bool {
 	return pod.Spec.AutomountServiceAccountToken == nil || *pod.Spec.AutomountServiceAccountToken
+}
+
+// podHostname is the pod's hostname: spec.hostname or its name, at most 63 characters as a
+// kubelet truncates it.
+func podHostname(pod *v1.Pod) string {
+	h := pod.Name
+	if pod.Spec.Hostname != "" {
+		h = pod.Spec.Hostname
+	}
+	if len(h) > 63 {
+		h = strings.TrimRight(h[:63], "-.")
+	}
+	return h
 }

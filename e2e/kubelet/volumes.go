@@ -64,7 +64,7 @@ func (w *podWorker) setup(ctx context.Context) (string, error) {
 		w.mu.Unlock()
 		w.requestStatus()
 	}
-	hosts := fmt.Sprintf("# Kubernetes-managed hosts file (kret-kubelet).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n", ip, pod.Name)
+	hosts := fmt.Sprintf("# Kubernetes-managed hosts file (kret-kubelet).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n", ip, podHostname(pod))
 	if err := os.WriteFile(filepath.Join(w.podDir, "etc-hosts"), []byte(hosts), 0o644); err != nil {
 		return "ContainerCreating", err
 	}
