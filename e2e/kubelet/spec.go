@@ -162,7 +162,12 @@ func (w *podWorker) buildEnv(ctx context.Context, pod *v1.Pod, c *v1.Container, 
 	e.set("KUBERNETES_SERVICE_PORT", port)
 	e.set("KUBERNETES_SERVICE_PORT_HTTPS", port)
 	e.set("KUBERNETES_PORT", "tcp://"+cfg.apiHost+":"+port)
-	e.set("HOSTNAME", podHostname(pod))
+	if pod.Spec.HostNetwork {
+		h, _ := os.Hostname()
+		e.set("HOSTNAME", h)
+	} else {
+		e.set("HOSTNAME", podHostname(pod))
+	}
 
 	for _, ef := range c.EnvFrom {
 		var data map[string]string
