@@ -49,6 +49,7 @@ type container struct {
 	runStart    int64 // log file offsets of the current and the previous run
 	prevStart   int64
 	prevEnd     int64
+	hasPrev     bool
 	hadRun      bool
 }
 
@@ -277,7 +278,7 @@ func (c *container) launch(ctx context.Context) launchResult {
 		fmt.Fprintf(logFile, "--- kret-kubelet: container %s restarted (restart %d) at %s ---\n",
 			c.spec.Name, restarts, time.Now().UTC().Format(time.RFC3339))
 		w.mu.Lock()
-		c.prevStart, c.prevEnd = c.runStart, end
+		c.prevStart, c.prevEnd, c.hasPrev = c.runStart, end, true
 		w.mu.Unlock()
 	}
 	offset, _ := logFile.Seek(0, io.SeekEnd)

@@ -111,7 +111,7 @@ func (k *kubelet) findLog(ns, pod, ctr string, previous bool) (*logSource, error
 				return nil, fmt.Errorf("container %q in pod %q is waiting to start: %s", ctr, pod, waitingReason(c))
 			}
 			if previous {
-				if c.prevEnd == 0 {
+				if !c.hasPrev {
 					return nil, fmt.Errorf("previous terminated container %q in pod %q not found", ctr, pod)
 				}
 				return &logSource{path: c.logPath, start: c.prevStart, end: c.prevEnd}, nil
