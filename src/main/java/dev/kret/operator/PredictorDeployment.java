@@ -67,8 +67,18 @@ public final class PredictorDeployment {
     template.getMetadata().getAnnotations().put(MODEL_PATH, previous);
     template.getSpec().getContainers().stream()
         .filter(c -> CONTAINER.equals(c.getName()))
-        .forEach(c -> c.setArgs(java.util.List.of("serve", "--model", mountedPath(previous))));
+        .forEach(c -> c.setArgs(args(previous)));
     return java.util.Optional.of(d);
+  }
+
+  /**
+   * The predictor's command line. kretctl serve runs its own HTTP server on --port; Quarkus's HTTP
+   * server stays off (the Deployment used to turn it on through QUARKUS_HTTP_* on the same port,
+   * and on a real node the predictor died at start with "Address already in use").
+   */
+  static java.util.List<String> args(String modelPath) {
+    return java.util.List.of(
+        "serve", "--model", mountedPath(modelPath), "--port", String.valueOf(PORT));
   }
 
   /** The container's view of a model path reported relative to the model volume. */
@@ -143,15 +153,7 @@ public final class PredictorDeployment {
         .withName(CONTAINER)
         .withImage(config.image())
         .withImagePullPolicy(config.imagePullPolicy())
-        .withArgs("serve", "--model", mountedPath(modelPath))
-        .addNewEnv()
-        .withName("QUARKUS_HTTP_HOST_ENABLED")
-        .withValue("true")
-        .endEnv()
-        .addNewEnv()
-        .withName("QUARKUS_HTTP_PORT")
-        .withValue(String.valueOf(PORT))
-        .endEnv()
+        .withArgs(args(modelPath))
         .addNewEnv()
         .withName("OPT_OUT_TRACKING")
         .withValue("true")

@@ -575,7 +575,7 @@ class ClusterCliTest {
         .contains("serving " + NS + "/old/epoch-1 (was " + NS + "/new/epoch-2)");
     Deployment now = client.apps().deployments().inNamespace(NS).withName("rb").get();
     assertThat(now.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsExactly("serve", "--model", "/models/" + NS + "/old/epoch-1");
+        .containsExactly("serve", "--model", "/models/" + NS + "/old/epoch-1", "--port", "8080");
     assertThat(kret(launcher, "crud", "rollback", "nope").exitCode())
         .isEqualTo(ExitCodes.NOT_FOUND);
   }

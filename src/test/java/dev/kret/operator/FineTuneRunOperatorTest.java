@@ -437,7 +437,7 @@ class FineTuneRunOperatorTest {
     assertThat(first.serving().url()).isEqualTo("http://klue-re." + ns + ".svc:8080");
     var deployment = predictor();
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsExactly("serve", "--model", "/models/" + ns + "/first/epoch-1");
+        .containsExactly("serve", "--model", "/models/" + ns + "/first/epoch-1", "--port", "8080");
     assertThat(deployment.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(client.services().inNamespace(ns).withName("klue-re").get()).isNotNull();
 
@@ -451,7 +451,7 @@ class FineTuneRunOperatorTest {
     assertThat(better.state()).isEqualTo("Promoted");
     assertThat(better.serving().previousModel()).isEqualTo(ns + "/first/epoch-1");
     assertThat(predictor().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsExactly("serve", "--model", "/models/" + ns + "/better/epoch-1");
+        .containsExactly("serve", "--model", "/models/" + ns + "/better/epoch-1", "--port", "8080");
 
     FineTuneRunStatus weak = trainAndFinish("weak", 50.0);
     assertThat(weak.condition("Promoted").get().reason()).isEqualTo("BelowThreshold");
@@ -500,7 +500,8 @@ class FineTuneRunOperatorTest {
     finishJob("tiny-cpu", "Complete", null);
     kubectl(kc, "wait", "--for=condition=Succeeded", "ftr/tiny-cpu", "--timeout=20s");
     String yaml = kubectl(kc, "get", "ftr", "tiny-cpu", "-o", "yaml");
-    assertThat(yaml).contains("state: Succeeded").contains("microF1: 10");
+    // tiny-cpu promotes its best epoch (spec.promotion), so the run ends Promoted.
+    assertThat(yaml).contains("state: Promoted").contains("microF1: 10");
     assertThat(kubectl(kc, "get", "ftr")).contains("tiny-cpu");
 
     // -Dkret.mock.hold=600 keeps the mock and the operator up for driving them by hand.

@@ -26,13 +26,14 @@ public class MockDiscovery implements Consumer<KubernetesServer> {
   static final String CORE =
       """
       {"kind":"APIResourceList","groupVersion":"v1","resources":[
-        %s, %s, %s, %s, %s, %s]}"""
+        %s, %s, %s, %s, %s, %s, %s]}"""
           .formatted(
               resource("configmaps", "ConfigMap", "cm", ""),
               resource("pods", "Pod", "po", "\"all\""),
               resource("events", "Event", "ev", ""),
               resource("services", "Service", "svc", "\"all\""),
               resource("serviceaccounts", "ServiceAccount", "sa", ""),
+              resource("persistentvolumeclaims", "PersistentVolumeClaim", "pvc", ""),
               "{\"name\":\"namespaces\",\"singularName\":\"namespace\",\"namespaced\":false,"
                   + "\"kind\":\"Namespace\",\"shortNames\":[\"ns\"],"
                   + "\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}");

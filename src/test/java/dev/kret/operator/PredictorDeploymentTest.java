@@ -43,6 +43,32 @@ class PredictorDeploymentTest {
             });
   }
 
+  /**
+   * On a real node the predictor died at start with "Address already in use": the Deployment also
+   * turned Quarkus's HTTP server on (QUARKUS_HTTP_HOST_ENABLED) on the port kretctl serve binds.
+   */
+  @Test
+  void servesOnOneHttpServerOnTheProbedPort() {
+    Deployment d = serving("ml/klue/epoch-2", null);
+    var c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getArgs())
+        .containsExactly("serve", "--model", "/models/ml/klue/epoch-2", "--port", "8080");
+    assertThat(c.getEnv()).noneMatch(e -> e.getName().startsWith("QUARKUS_HTTP"));
+    assertThat(c.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getContainerPort()).isEqualTo(8080);
+            });
+    assertThat(c.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    Deployment back =
+        PredictorDeployment.rolledBack(serving("ml/b/epoch-1", serving("ml/a/epoch-3", null)))
+            .orElseThrow();
+    assertThat(back.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("serve", "--model", "/models/ml/a/epoch-3", "--port", "8080");
+  }
+
   @Test
   void acceptsAbsoluteModelPaths() {
     assertThat(PredictorDeployment.mountedPath("/models/a/b")).isEqualTo("/models/a/b");
