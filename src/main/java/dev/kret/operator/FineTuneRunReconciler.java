@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -87,6 +88,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
     if (Promoter.due(run, next)) {
       next = promoter.promote(run, next, observed.now());
     }
+    next = ReconcileErrors.cleared(next, prior, generation(run), observed.now());
     StatusEvents.between(prior, next).forEach(e -> events.record(run, e.reason(), e.message()));
 
     UpdateControl<FineTuneRun> control =
@@ -95,6 +97,28 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
         .flatMap(FineTuneRunStatusBuilder::recheckAfter)
         .ifPresent(control::rescheduleAfter);
     return control;
+  }
+
+  /**
+   * A reconcile that threw (the API server refused a dependent: RBAC, validation, quota) reaches
+   * the run's status ({@link ReconcileErrors}) and a Warning event; the operator SDK retries.
+   */
+  @Override
+  public ErrorStatusUpdateControl<FineTuneRun> updateErrorStatus(
+      FineTuneRun run, Context<FineTuneRun> context, Exception e) {
+    String message = ReconcileErrors.message(e);
+    FineTuneRunStatus prior = run.getStatus();
+    FineTuneRunStatus next =
+        ReconcileErrors.failed(prior, generation(run), message, Instant.now(clock));
+    events.record(run, Reason.ReconcileError, message);
+    return next.equals(prior)
+        ? ErrorStatusUpdateControl.noStatusUpdate()
+        : ErrorStatusUpdateControl.patchStatus(fresh(run, next));
+  }
+
+  private static long generation(FineTuneRun run) {
+    Long g = run.getMetadata().getGeneration();
+    return g == null ? 0 : g;
   }
 
   /** Only name, namespace and status, so the patch cannot touch spec or metadata. */

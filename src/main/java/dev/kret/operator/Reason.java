@@ -51,7 +51,14 @@ public enum Reason {
   /** Policy Manual: the best epoch waits for kretctl promote. */
   AwaitingManualPromotion(false),
   /** Training did not succeed, so there is nothing to promote. */
-  NothingToPromote(false);
+  NothingToPromote(false),
+  /**
+   * The API server refused what the operator had to create or change for the run (RBAC, validation,
+   * quota); the operator retries, and the message is the API server's.
+   */
+  ReconcileError(true),
+  /** The operator reconciles the run again after a ReconcileError. */
+  Reconciled(false);
 
   private final boolean warning;
 

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** One aspect of a run's state, with metav1.Condition semantics. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Condition(
-    @JsonPropertyDescription("Condition type: Running, Succeeded, Failed or Promoted.") String type,
+    @JsonPropertyDescription("Condition type: Running, Succeeded, Failed, Promoted or Reconciled.")
+        String type,
     @JsonPropertyDescription("True, False or Unknown.") String status,
     @JsonPropertyDescription("UpperCamelCase machine-readable cause of the last transition.")
         String reason,

@@ -18,7 +18,7 @@ public record FineTuneRunStatus(
     @JsonPropertyDescription("UpperCamelCase reason behind state (e.g. Unschedulable, OOMKilled).")
         String reason,
     @JsonPropertyDescription(
-            "Conditions Running, Succeeded, Failed (kubectl wait --for=condition=…).")
+            "Conditions Running, Succeeded, Failed, Promoted, Reconciled (kubectl wait --for=condition=…).")
         List<Condition> conditions,
     @JsonPropertyDescription("Finished and requested epochs.") ProgressStatus progress,
     @JsonPropertyDescription("One entry per finished epoch, in epoch order.")
