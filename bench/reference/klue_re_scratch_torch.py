@@ -7,9 +7,11 @@ AdamW (wd 0.01, none on bias/LayerNorm), global-norm clip 1.0, dropout 0.1. Prin
 KLUE-RE metrics per epoch, like kretctl's per-epoch line.
 
 Needs torch, transformers and scikit-learn (pip). Run from the repository root:
-  python3 bench/reference/klue_re_scratch_torch.py [--head linear|roberta|relu] [--seed 42]
-      [--batching random|grouped] [--epochs 4] [--dump-ids FILE]
-Data: ../shared/data/klue-re (CC BY-SA 4.0), vocab: ../shared/tokenizers/klue-roberta-base.
+  python3 bench/reference/klue_re_scratch_torch.py --data DIR [--head linear|roberta|relu]
+      [--seed 42] [--batching random|grouped] [--epochs 4] [--dump-ids FILE]
+Data: DIR holds KLUE-RE's train.json, dev.json and relation_list.json (CC BY-SA 4.0; the figures in
+bench/README.md used a copy whose dev.json is a fixed half of the official dev set). Vocab: the
+klue/roberta-base vocab.txt bundled in src/main/resources/kret/tokenizers/klue-roberta-base.
 """
 
 import argparse
@@ -27,8 +29,8 @@ from transformers import RobertaConfig, RobertaModel
 import typed_punct
 
 p = argparse.ArgumentParser()
-p.add_argument("--data", default="../shared/data/klue-re")
-p.add_argument("--vocab", default="../shared/tokenizers/klue-roberta-base/vocab.txt")
+p.add_argument("--data", required=True, help="directory with train.json, dev.json, relation_list.json")
+p.add_argument("--vocab", default="src/main/resources/kret/tokenizers/klue-roberta-base/vocab.txt")
 p.add_argument("--head", default="relu", choices=["linear", "roberta", "relu"])
 p.add_argument("--embedding-std", type=float, default=0.05)
 p.add_argument("--seed", type=int, default=42)

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       CompletionCommand.class,
       PredictCommand.class,
       BenchCommand.class,
+      DataCommand.class,
       dev.kret.serve.ServeCommand.class,
       OperatorCommand.class
     })

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kret.api.v1alpha1.DatasetSpec;
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.SpecValidation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +59,36 @@ public final class RunFiles {
       }
       return parse(in, "builtin default run");
     }
+  }
+
+  /**
+   * The spec reading its data from a directory ({@code --data-dir}): {@code train.json} and {@code
+   * dev.json}, else the official names {@code klue-re-v1.1_train.json} and {@code
+   * klue-re-v1.1_dev.json} (what {@code kretctl data fetch} writes). {@code skipInvalid} is kept.
+   */
+  public static FineTuneRunSpec withDataDir(FineTuneRunSpec spec, Path dir)
+      throws InvalidSpecException {
+    if (!Files.isDirectory(dir)) {
+      throw new InvalidSpecException("--data-dir " + dir + ": no such directory");
+    }
+    DatasetSpec old = spec.dataset() == null ? new DatasetSpec(null, null, null) : spec.dataset();
+    return spec.withDataset(
+        new DatasetSpec(
+            dataFile(dir, "train.json", "klue-re-v1.1_train.json"),
+            dataFile(dir, "dev.json", "klue-re-v1.1_dev.json"),
+            old.skipInvalid()));
+  }
+
+  private static String dataFile(Path dir, String name, String official)
+      throws InvalidSpecException {
+    for (String candidate : List.of(name, official)) {
+      Path p = dir.resolve(candidate);
+      if (Files.isRegularFile(p)) {
+        return p.toAbsolutePath().toString();
+      }
+    }
+    throw new InvalidSpecException(
+        "--data-dir " + dir + ": holds neither " + name + " nor " + official);
   }
 
   static FineTuneRun parse(InputStream in, String name) throws IOException, InvalidSpecException {

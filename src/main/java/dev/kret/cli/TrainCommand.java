@@ -4,6 +4,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.data.DatasetException;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubException;
+import dev.kret.model.DeviceRequest;
 import dev.kret.model.Djl;
 import dev.kret.train.ClusterRun;
 import dev.kret.train.ConsoleSink;
@@ -82,8 +83,19 @@ public class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--device",
       defaultValue = "auto",
-      description = "auto (a GPU when present), cpu or gpu.")
+      description =
+          "auto (a GPU when libtorch sees one, else the CPU), cpu, or gpu (a GPU or exit code 3)."
+              + " With --run, auto means a GPU exactly when spec.resources.gpus > 0.")
   String device;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Train on DIR/train.json and evaluate on DIR/dev.json (or the official file names"
+              + " klue-re-v1.1_train.json, klue-re-v1.1_dev.json) instead of spec.dataset:"
+              + " benchmarks on a local copy of KLUE-RE.")
+  Path dataDir;
 
   @Mixin VerboseOption verbosity;
 
@@ -94,11 +106,25 @@ public class TrainCommand implements Callable<Integer> {
       err.println("error: --run and --local are exclusive: --run reads the spec from the cluster");
       return ExitCodes.USAGE;
     }
+    if (run != null && dataDir != null) {
+      err.println("error: --data-dir is for local runs: --run reads its data from the spec");
+      return ExitCodes.USAGE;
+    }
+    DeviceRequest request;
+    try {
+      request = DeviceRequest.fromFlag(device);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
     try {
       if (run != null) {
         return clusterRun();
       }
       FineTuneRun resource = local != null ? RunFiles.read(local) : RunFiles.readDefault();
+      if (dataDir != null) {
+        resource.setSpec(RunFiles.withDataDir(resource.getSpec(), dataDir));
+      }
       String name =
           resource.getMetadata() != null && resource.getMetadata().getName() != null
               ? resource.getMetadata().getName()
@@ -111,7 +137,7 @@ public class TrainCommand implements Callable<Integer> {
       FineTuner tuner =
           new FineTuner(
               resource.getSpec(),
-              new FineTuner.Options(name, out, !device.equals("cpu"), Hub.fromEnvironment()),
+              new FineTuner.Options(name, out, request, Hub.fromEnvironment()),
               sinks);
       tuner.run();
       return ExitCodes.OK;
@@ -146,7 +172,7 @@ public class TrainCommand implements Callable<Integer> {
     }
     Djl.offline();
     new ClusterRun(kubernetes.get(), ns, run, root, term, System.err)
-        .run(!device.equals("cpu"), System.console() != null);
+        .run(device, System.console() != null);
     return ExitCodes.OK;
   }
 

@@ -31,10 +31,12 @@ import java.util.TreeMap;
  * An immutable, validated KLUE-RE split: the examples, their label ids in {@link Labels} order, and
  * the SHA-256 of the bytes read (recorded with the trained model).
  *
- * <p>Sources: a path, {@code file://…}, {@code http(s)://…} (downloaded through {@link Hub}), or
- * the bundled sample {@code builtin:klue-re-sample} (= {@code …/train}) and {@code
- * builtin:klue-re-sample/validation}. The official format is a JSON list of objects; JSON Lines
- * (one object per line) is read too. The file is parsed as a stream, one row at a time.
+ * <p>Sources: a path, {@code file://…}, {@code http(s)://…} (downloaded through {@link Hub}), the
+ * official files {@code klue-re:v1.1/train} and {@code klue-re:v1.1/dev} (downloaded once into the
+ * cache and checked against their git blob ids: {@link Hub#fetchKlueRe}), or the bundled sample
+ * {@code builtin:klue-re-sample} (= {@code …/train}) and {@code builtin:klue-re-sample/validation}.
+ * The official format is a JSON list of objects; JSON Lines (one object per line) is read too. The
+ * file is parsed as a stream, one row at a time.
  */
 public final class KlueReDataset {
 
@@ -76,7 +78,8 @@ public final class KlueReDataset {
   /**
    * Loads and validates a split.
    *
-   * @param hub fetches http(s) URIs; null means {@link Hub#fromEnvironment()}
+   * @param hub fetches http(s) URIs and {@code klue-re:} aliases; null means {@link
+   *     Hub#fromEnvironment()}
    * @throws DatasetException on an unreadable source, malformed JSON, or (unless {@code
    *     opts.skipInvalid}) the first invalid row
    */

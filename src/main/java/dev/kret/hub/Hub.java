@@ -126,9 +126,16 @@ public final class Hub {
             + " hf://org/name[@revision] or org/name");
   }
 
-  /** The local file for a data URI (path, {@code file://}, {@code pvc://}, {@code http(s)://}). */
+  /**
+   * The local file for a data URI: a path, {@code file://}, {@code pvc://}, {@code http(s)://}, or
+   * an official KLUE-RE file by name ({@code klue-re:v1.1/train}, {@code klue-re:v1.1/dev}, see
+   * {@link #fetchKlueRe}).
+   */
   public Path resolveFile(String uri) {
     String ref = requireReference(uri);
+    if (KlueReFile.isAlias(ref)) {
+      return fetchKlueRe(KlueReFile.forAlias(ref));
+    }
     if (isHttp(ref)) {
       URI u = parse(ref);
       Path target = config.cacheDir().resolve("files").resolve(hostKey(u));
@@ -151,6 +158,64 @@ public final class Hub {
     }
     throw new HubException(
         "data file " + ref + " not found: expected a path, file://, pvc://claim/path or https://");
+  }
+
+  /**
+   * An official KLUE-RE file in the cache ({@code datasets/klue-re-v1.1/<file>}), downloaded from
+   * {@link HubConfig#klueReBaseUrl()} when missing. The file is checked against its git blob id
+   * before it is moved into place, and again on every later use; a cached file that no longer
+   * matches is downloaded again.
+   *
+   * @throws ContentMismatchException when the downloaded bytes are not the official file (the
+   *     download is deleted, nothing is left in the cache)
+   */
+  public Path fetchKlueRe(KlueReFile file) {
+    return fetchKlueRe(file, file.blobId());
+  }
+
+  /** As {@link #fetchKlueRe(KlueReFile)}, expecting another blob id (tests serve small files). */
+  Path fetchKlueRe(KlueReFile file, String blobId) {
+    Path target = klueReCachePath(file);
+    URI url = parse(config.klueReBaseUrl() + encodePath(file.fileName()));
+    try {
+      if (Files.isRegularFile(target)) {
+        if (GitBlob.id(target).equals(blobId)) {
+          return target;
+        }
+        Files.delete(target); // changed since it was checked (edited, cut short by a full disk)
+      }
+    } catch (IOException e) {
+      throw new HubException("cannot read " + target + ": " + e.getMessage(), 0, e);
+    }
+    download(url, target, file.fileName(), true, tmp -> verify(tmp, file, blobId, url));
+    return target;
+  }
+
+  /** Where {@link #fetchKlueRe} keeps a file: {@code <cacheDir>/datasets/klue-re-v1.1/<file>}. */
+  public Path klueReCachePath(KlueReFile file) {
+    return config.cacheDir().resolve("datasets").resolve("klue-re-v1.1").resolve(file.fileName());
+  }
+
+  private void verify(Path downloaded, KlueReFile file, String blobId, URI url) throws IOException {
+    String actual = GitBlob.id(downloaded);
+    if (!actual.equals(blobId)) {
+      throw new ContentMismatchException(
+          file.fileName()
+              + " from "
+              + display(url)
+              + " is not the official KLUE-RE v1.1 file: git blob id expected "
+              + blobId
+              + ", actual "
+              + actual
+              + " ("
+              + Files.size(downloaded)
+              + " bytes); the download was deleted. "
+              + HubConfig.KLUE_RE_BASE_URL_ENV
+              + " must name an unmodified copy of the KLUE repository's"
+              + " klue_benchmark/klue-re-v1.1/ (now "
+              + config.klueReBaseUrl()
+              + ")");
+    }
   }
 
   private Path fetchHf(String repoRef, String revision, String original) {
@@ -277,14 +342,26 @@ public final class Hub {
     }
   }
 
-  /** Downloads url to target; false only for a 404 on an optional file. */
+  /** Checks a downloaded file before it is moved into place; throwing discards it. */
+  @FunctionalInterface
+  private interface Check {
+    Check NONE = file -> {};
+
+    void accept(Path file) throws IOException;
+  }
+
   private boolean download(URI url, Path target, String name, boolean required) {
+    return download(url, target, name, required, Check.NONE);
+  }
+
+  /** Downloads url to target; false only for a 404 on an optional file. */
+  private boolean download(URI url, Path target, String name, boolean required, Check check) {
     Exception last = null;
     int lastStatus = 0;
     long backoff = config.initialBackoff().toMillis();
     for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
       try {
-        int status = attemptDownload(url, target, name);
+        int status = attemptDownload(url, target, name, check);
         if (status == 200) {
           return true;
         }
@@ -322,7 +399,7 @@ public final class Hub {
   }
 
   /** One attempt; returns 200 on success, 404, or a retryable status; throws on the rest. */
-  private int attemptDownload(URI url, Path target, String name) throws IOException {
+  private int attemptDownload(URI url, Path target, String name, Check check) throws IOException {
     URI current = url;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder request =
@@ -354,13 +431,13 @@ public final class Hub {
             "unexpected HTTP " + status + " from " + display(current), status, null);
       }
       long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-      save(response.body(), total, url, name, target);
+      save(response.body(), total, url, name, target, check);
       return 200;
     }
     throw new HubException("too many redirects from " + display(url), 0, null);
   }
 
-  private void save(InputStream body, long total, URI url, String name, Path target)
+  private void save(InputStream body, long total, URI url, String name, Path target, Check check)
       throws IOException {
     Files.createDirectories(target.getParent());
     // A dot-prefixed .part file: a killed download never leaves something that looks complete.
@@ -386,6 +463,7 @@ public final class Hub {
         throw new IOException("truncated download: " + written + " of " + total + " bytes");
       }
       progress.onProgress(display(url), name, written, total);
+      check.accept(tmp);
       moveIntoPlace(tmp, target);
       moved = true;
     } finally {

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param maxAttempts attempts per file on 5xx, 429 and I/O errors (at least 1)
  * @param initialBackoff wait before the first retry, doubled after each
  * @param timeout connect timeout and time allowed until response headers arrive
+ * @param klueReBaseUrl where the official KLUE-RE files ({@code klue-re:v1.1/train}, {@code …/dev})
+ *     are downloaded from: the KLUE repository, or a mirror holding the same files
  */
 public record HubConfig(
     Path cacheDir,
@@ -23,10 +25,14 @@ public record HubConfig(
     String token,
     int maxAttempts,
     Duration initialBackoff,
-    Duration timeout) {
+    Duration timeout,
+    String klueReBaseUrl) {
 
   public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
   public static final Path DEFAULT_PVC_ROOT = Path.of("/models");
+
+  /** The environment variable that overrides {@link #klueReBaseUrl()} (tests, mirrors). */
+  public static final String KLUE_RE_BASE_URL_ENV = "KRET_KLUE_RE_BASE_URL";
 
   public HubConfig {
     if (cacheDir == null) {
@@ -38,14 +44,21 @@ public record HubConfig(
     maxAttempts = Math.max(1, maxAttempts);
     initialBackoff = initialBackoff == null ? Duration.ofMillis(500) : initialBackoff;
     timeout = timeout == null ? Duration.ofSeconds(60) : timeout;
+    klueReBaseUrl =
+        klueReBaseUrl == null || klueReBaseUrl.isBlank()
+            ? KlueReFile.DEFAULT_BASE_URL
+            : stripSlash(klueReBaseUrl) + "/";
   }
 
   /** Defaults: {@code ~/.cache/kret/hub}, huggingface.co, {@code /models}, no token. */
   public static HubConfig defaults() {
-    return new HubConfig(null, null, null, null, 4, null, null);
+    return new HubConfig(null, null, null, null, 4, null, null, null);
   }
 
-  /** Defaults overridden by {@code KRET_CACHE}, {@code HF_ENDPOINT} and {@code HF_TOKEN}. */
+  /**
+   * Defaults overridden by {@code KRET_CACHE}, {@code HF_ENDPOINT}, {@code HF_TOKEN} and {@code
+   * KRET_KLUE_RE_BASE_URL}.
+   */
   public static HubConfig fromEnvironment() {
     return fromEnvironment(System.getenv());
   }
@@ -56,32 +69,45 @@ public record HubConfig(
     return defaults()
         .withCacheDir(cache == null || cache.isBlank() ? null : Path.of(cache))
         .withEndpoint(env.get("HF_ENDPOINT"))
-        .withToken(env.get("HF_TOKEN"));
+        .withToken(env.get("HF_TOKEN"))
+        .withKlueReBaseUrl(env.get(KLUE_RE_BASE_URL_ENV));
   }
 
   public HubConfig withCacheDir(Path dir) {
-    return new HubConfig(dir, endpoint, pvcRoot, token, maxAttempts, initialBackoff, timeout);
+    return new HubConfig(
+        dir, endpoint, pvcRoot, token, maxAttempts, initialBackoff, timeout, klueReBaseUrl);
   }
 
   public HubConfig withEndpoint(String url) {
-    return new HubConfig(cacheDir, url, pvcRoot, token, maxAttempts, initialBackoff, timeout);
+    return new HubConfig(
+        cacheDir, url, pvcRoot, token, maxAttempts, initialBackoff, timeout, klueReBaseUrl);
   }
 
   public HubConfig withPvcRoot(Path root) {
-    return new HubConfig(cacheDir, endpoint, root, token, maxAttempts, initialBackoff, timeout);
+    return new HubConfig(
+        cacheDir, endpoint, root, token, maxAttempts, initialBackoff, timeout, klueReBaseUrl);
   }
 
   /** A copy sending this bearer token; null or blank keeps none. */
   public HubConfig withToken(String bearer) {
-    return new HubConfig(cacheDir, endpoint, pvcRoot, bearer, maxAttempts, initialBackoff, timeout);
+    return new HubConfig(
+        cacheDir, endpoint, pvcRoot, bearer, maxAttempts, initialBackoff, timeout, klueReBaseUrl);
   }
 
   public HubConfig withRetries(int attempts, Duration backoff) {
-    return new HubConfig(cacheDir, endpoint, pvcRoot, token, attempts, backoff, timeout);
+    return new HubConfig(
+        cacheDir, endpoint, pvcRoot, token, attempts, backoff, timeout, klueReBaseUrl);
   }
 
   public HubConfig withTimeout(Duration value) {
-    return new HubConfig(cacheDir, endpoint, pvcRoot, token, maxAttempts, initialBackoff, value);
+    return new HubConfig(
+        cacheDir, endpoint, pvcRoot, token, maxAttempts, initialBackoff, value, klueReBaseUrl);
+  }
+
+  /** A copy fetching the official KLUE-RE files from this base URL; null or blank: the default. */
+  public HubConfig withKlueReBaseUrl(String url) {
+    return new HubConfig(
+        cacheDir, endpoint, pvcRoot, token, maxAttempts, initialBackoff, timeout, url);
   }
 
   /** Never prints the token, only whether one is set. */
@@ -101,6 +127,8 @@ public record HubConfig(
         + initialBackoff
         + ", timeout="
         + timeout
+        + ", klueReBaseUrl="
+        + klueReBaseUrl
         + "]";
   }
 

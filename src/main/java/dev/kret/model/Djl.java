@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.LibUtils;
+import java.nio.file.Path;
 
 /**
  * The one door to DJL: switches its telemetry off before the engine can start (DJL otherwise
@@ -30,8 +32,30 @@ public final class Djl {
   }
 
   /**
-   * The device to run on: a GPU when one is wanted and present, else the CPU. Images bake in the
-   * CUDA libtorch at build time; on a CPU-only libtorch getGpuCount() is 0.
+   * The device for a training run ({@link DeviceChoice#decide}): a run that needs a GPU and finds
+   * none visible to libtorch gets an error instead of the CPU.
+   */
+  public static DeviceChoice.Decision device(DeviceRequest request) {
+    return DeviceChoice.decide(request, libtorch());
+  }
+
+  /** The libtorch this process runs: version, flavor (from DJL's library directory), GPU count. */
+  public static DeviceChoice.Libtorch libtorch() {
+    Engine e = engine();
+    String dir;
+    try {
+      dir = Path.of(LibUtils.getLibtorchPath()).getFileName().toString();
+    } catch (RuntimeException notLoaded) {
+      dir = null;
+    }
+    return new DeviceChoice.Libtorch(
+        e.getVersion(), DeviceChoice.flavorOf(dir, e.hasCapability("CUDA")), e.getGpuCount());
+  }
+
+  /**
+   * The device to run on: a GPU when one is wanted and present, else the CPU (serving and
+   * evaluation; training decides through {@link #device(DeviceRequest)}). Images bake in the CUDA
+   * libtorch at build time; on a CPU-only libtorch getGpuCount() is 0.
    */
   public static Device device(boolean wantGpu) {
     Engine e = engine();

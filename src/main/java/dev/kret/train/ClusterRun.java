@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.SpecValidation;
 import dev.kret.hub.Hub;
+import dev.kret.model.DeviceRequest;
 import dev.kret.operator.ProgressWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -54,7 +55,15 @@ public final class ClusterRun {
     return volumeRoot.resolve(namespace).resolve(run);
   }
 
-  public RunSummary run(boolean wantGpu, boolean interactive) throws IOException {
+  /**
+   * Trains the run to the end.
+   *
+   * @param deviceFlag {@code --device}: {@code auto} (the operator's Job) uses a GPU exactly when
+   *     {@code spec.resources.gpus} is above 0, and stops with {@link
+   *     FineTuner.InvalidRunException} (exit code 3) when libtorch sees none; {@code cpu} or {@code
+   *     gpu} override it
+   */
+  public RunSummary run(String deviceFlag, boolean interactive) throws IOException {
     FineTuneRun resource =
         client.resources(FineTuneRun.class).inNamespace(namespace).withName(run).get();
     if (resource == null) {
@@ -75,7 +84,12 @@ public final class ClusterRun {
     FineTuner tuner =
         new FineTuner(
             resource.getSpec(),
-            new FineTuner.Options(run, out, wantGpu, Hub.fromEnvironment()),
+            new FineTuner.Options(
+                run,
+                out,
+                DeviceRequest.forClusterRun(
+                    deviceFlag, resource.getSpec().withDefaults().resources().gpus()),
+                Hub.fromEnvironment()),
             List.of(
                 new ConsoleSink(log, interactive),
                 new JsonlSink(out.resolve("metrics.jsonl")),

@@ -1,5 +1,6 @@
 package dev.kret.train;
 
+import dev.kret.model.DeviceChoice;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -15,6 +16,11 @@ public final class ConsoleSink implements ProgressSink {
   public ConsoleSink(PrintStream out, boolean interactive) {
     this.out = out;
     this.interactive = interactive;
+  }
+
+  @Override
+  public void device(DeviceChoice.Decision d) {
+    out.println(d.message());
   }
 
   @Override

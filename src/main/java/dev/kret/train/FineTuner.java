@@ -15,6 +15,8 @@ import dev.kret.hub.Hub;
 import dev.kret.metrics.EvalReport;
 import dev.kret.metrics.ReMetrics;
 import dev.kret.model.BatchArrays;
+import dev.kret.model.DeviceChoice;
+import dev.kret.model.DeviceRequest;
 import dev.kret.model.Djl;
 import dev.kret.model.HeadType;
 import dev.kret.model.InputScheme;
@@ -51,7 +53,13 @@ public final class FineTuner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Where and how to run. */
-  public record Options(String runName, Path outputDir, boolean wantGpu, Hub hub) {}
+  public record Options(String runName, Path outputDir, DeviceRequest device, Hub hub) {
+
+    /** {@code wantGpu}: {@code --device auto} (a GPU when libtorch sees one), else the CPU. */
+    public Options(String runName, Path outputDir, boolean wantGpu, Hub hub) {
+      this(runName, outputDir, DeviceRequest.fromFlag(wantGpu ? "auto" : "cpu"), hub);
+    }
+  }
 
   /** Raised for a spec or input that cannot run; the CLI maps it to exit code 3. */
   public static final class InvalidRunException extends RuntimeException {
@@ -79,6 +87,15 @@ public final class FineTuner {
    */
   public RunSummary run() throws IOException {
     Djl.offline();
+    // First of all: a run that needs a GPU and has none stops before it downloads anything.
+    DeviceChoice.Decision decision = Djl.device(options.device());
+    if (!decision.ok()) {
+      throw new InvalidRunException(decision.error(), null);
+    }
+    for (ProgressSink s : sinks) {
+      s.device(decision);
+    }
+    Device device = decision.device();
     Files.createDirectories(options.outputDir());
     MarkerScheme markers = parse(() -> MarkerScheme.fromSpec(spec.input().entityMarkers()));
     HeadType head = parse(() -> HeadType.fromSpec(spec.input().head()));
@@ -89,7 +106,6 @@ public final class FineTuner {
       throw new InvalidRunException(
           "spec.dataset: training and validation data must not be empty", null);
     }
-    Device device = Djl.device(options.wantGpu());
 
     ShutdownGuard guard = new ShutdownGuard(SHUTDOWN_WAIT);
     try {

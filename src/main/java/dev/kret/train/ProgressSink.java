@@ -1,5 +1,7 @@
 package dev.kret.train;
 
+import dev.kret.model.DeviceChoice;
+
 /**
  * Receives a run's progress; the console, metrics.jsonl and the progress ConfigMap implement it.
  */
@@ -7,6 +9,12 @@ public interface ProgressSink {
 
   /** Called once before the first step (also after a resume). */
   default void started(RunPlan plan) {}
+
+  /**
+   * Called first, once the device is decided: the device, why, and libtorch's version, flavor and
+   * GPU count.
+   */
+  default void device(DeviceChoice.Decision decision) {}
 
   /** Called about once a second during an epoch. */
   default void step(StepProgress progress) {}

@@ -141,6 +141,42 @@ class EngineCliTest {
     assertThat(r.getErrorOutput()).contains("g-1", "subject_entity.word");
   }
 
+  /** This machine has no GPU and runs the CPU build of libtorch. */
+  @Test
+  void trainWithDeviceGpuStopsWithExitCode3NamingTheFlavorAndGpuCount(QuarkusMainLauncher launcher)
+      throws IOException {
+    Path yaml = tmp.resolve("gpu.yaml");
+    Files.writeString(
+        yaml,
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata: {name: wants-gpu}
+        spec:
+          model:
+            init: random
+            config: {hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 64}
+          training: {epochs: 1}
+        """);
+    Path out = tmp.resolve("wants-gpu");
+    LaunchResult r =
+        launcher.launch(
+            "train", "--local", yaml.toString(), "--device", "gpu", "--output", out.toString());
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(r.getErrorOutput())
+        .contains(
+            "error: --device gpu: a GPU is required, but libtorch 2.7.1 (flavor cpu) sees 0 GPUs",
+            "PYTORCH_FLAVOR=cu128");
+    assertThat(out).as("stopped before anything was written").doesNotExist();
+  }
+
+  @Test
+  void trainRejectsAnUnknownDeviceAsAUsageError(QuarkusMainLauncher launcher) {
+    LaunchResult r = launcher.launch("train", "--device", "tpu");
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.getErrorOutput()).contains("--device must be auto, cpu or gpu");
+  }
+
   @Test
   void benchTrainPrintsMfu(QuarkusMainLauncher launcher) {
     LaunchResult r =

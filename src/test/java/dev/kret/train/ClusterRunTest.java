@@ -66,7 +66,7 @@ class ClusterRunTest {
     Path term = volume.resolve("termination-log");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     new ClusterRun(client, "team-a", "ftr-a", volume, term, new PrintStream(log, true))
-        .run(false, false);
+        .run("cpu", false);
 
     ConfigMap cm = client.configMaps().inNamespace("team-a").withName("ftr-a-progress").get();
     Map<String, String> data = cm.getData();
@@ -98,7 +98,7 @@ class ClusterRunTest {
             volume,
             volume.resolve("termination-log"),
             new PrintStream(new ByteArrayOutputStream(), true))
-        .run(false, false);
+        .run("cpu", false);
 
     Map<String, String> data =
         client.configMaps().inNamespace("team-a").withName("ftr-m-progress").get().getData();
@@ -116,13 +116,33 @@ class ClusterRunTest {
     assertThat(m2.get("finishedAt").asText()).isNotBlank();
   }
 
+  /** The Job's trainer (--device auto) of a run with GPUs, on this GPU-less CPU build. */
+  @Test
+  void aRunWithGpusStopsAtOnceWhenLibtorchSeesNone(@TempDir Path volume) throws Exception {
+    client.resource(resource("ftr-gpu", "epochs: 1")).create(); // resources.gpus defaults to 1
+    createProgressConfigMap("ftr-gpu");
+
+    assertThatThrownBy(
+            () ->
+                new ClusterRun(client, "team-a", "ftr-gpu", volume, null, System.err)
+                    .run("auto", false))
+        .isInstanceOf(FineTuner.InvalidRunException.class)
+        .hasMessageStartingWith(
+            "spec.resources.gpus is 1: a GPU is required, but libtorch 2.7.1 (flavor cpu) sees 0"
+                + " GPUs");
+    assertThat(volume.resolve("team-a/ftr-gpu/checkpoint")).doesNotExist();
+    assertThat(
+            client.configMaps().inNamespace("team-a").withName("ftr-gpu-progress").get().getData())
+        .isNullOrEmpty();
+  }
+
   @Test
   void rejectsAnInvalidSpecAsAConfigurationError(@TempDir Path volume) throws Exception {
     client.resource(resource("ftr-bad", "epochs: 0")).create();
     assertThatThrownBy(
             () ->
                 new ClusterRun(client, "team-a", "ftr-bad", volume, null, System.err)
-                    .run(false, false))
+                    .run("cpu", false))
         .isInstanceOf(ClusterRun.InvalidRunResource.class)
         .hasMessageContaining("spec.training.epochs");
   }
@@ -132,7 +152,7 @@ class ClusterRunTest {
     assertThatThrownBy(
             () ->
                 new ClusterRun(client, "team-a", "nope", volume, null, System.err)
-                    .run(false, false))
+                    .run("cpu", false))
         .isInstanceOf(ClusterRun.InvalidRunResource.class)
         .hasMessageContaining("team-a/nope not found");
   }

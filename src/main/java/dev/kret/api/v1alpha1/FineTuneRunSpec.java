@@ -42,6 +42,12 @@ public record FineTuneRunSpec(
         model, dataset, input, training, objective, resources, storage, secrets, p);
   }
 
+  /** The same spec with {@code dataset} replaced. */
+  public FineTuneRunSpec withDataset(DatasetSpec d) {
+    return new FineTuneRunSpec(
+        model, d, input, training, objective, resources, storage, secrets, promotion);
+  }
+
   /** The spec with every unset field at its documented default. */
   public FineTuneRunSpec withDefaults() {
     return new FineTuneRunSpec(

@@ -2,6 +2,7 @@ package dev.kret.api.v1alpha1;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -14,6 +15,8 @@ public final class SpecValidation {
   private static final Set<String> HEADS = Set.of("cls", "entity-start");
   private static final Set<String> METRICS = Set.of("accuracy", "micro_f1", "auprc", "eval_loss");
   private static final Set<String> INITS = Set.of("pretrained", "random");
+  private static final Set<String> KLUE_RE_FILES =
+      Set.of(DatasetSpec.KLUE_RE_TRAIN, DatasetSpec.KLUE_RE_DEV);
 
   private SpecValidation() {}
 
@@ -72,12 +75,8 @@ public final class SpecValidation {
     } else if (m.name() != null && m.uri() != null) {
       e.add("spec.model: set name or uri, not both");
     }
-    if (s.dataset().train().isBlank()) {
-      e.add("spec.dataset.train: must not be empty");
-    }
-    if (s.dataset().validation().isBlank()) {
-      e.add("spec.dataset.validation: must not be empty");
-    }
+    dataUri(e, "spec.dataset.train", s.dataset().train());
+    dataUri(e, "spec.dataset.validation", s.dataset().validation());
     if (s.resources().gpus() < 0) {
       e.add("spec.resources.gpus: must be >= 0, got " + s.resources().gpus());
     }
@@ -103,6 +102,22 @@ public final class SpecValidation {
       }
     }
     return e;
+  }
+
+  private static void dataUri(List<String> e, String field, String uri) {
+    if (uri.isBlank()) {
+      e.add(field + ": must not be empty");
+    } else if (uri.strip().toLowerCase(Locale.ROOT).startsWith("klue-re:")
+        && !KLUE_RE_FILES.contains(uri.strip())) {
+      e.add(
+          field
+              + ": \""
+              + uri
+              + "\" is not an official KLUE-RE file; use "
+              + DatasetSpec.KLUE_RE_TRAIN
+              + " or "
+              + DatasetSpec.KLUE_RE_DEV);
+    }
   }
 
   private static void min(List<String> e, String field, int v, int min) {
