@@ -398,8 +398,8 @@ public final class FineTuneRunStatusBuilder {
           "Pod "
               + pod.getMetadata().getName()
               + " unschedulable for more than "
-              + in.pendingDeadline().toMinutes()
-              + "m: "
+              + shortDuration(in.pendingDeadline())
+              + ": "
               + scheduler);
     }
     return new Verdict(
@@ -409,6 +409,17 @@ public final class FineTuneRunStatusBuilder {
   }
 
   /** Kubernetes says why the Job failed; the pods say what that meant for the trainer. */
+  /** 5m, 90s, 1h, 1h30m: as the deadline was written (the minutes alone printed 20s as 0m). */
+  static String shortDuration(Duration d) {
+    long s = d.toSeconds();
+    if (s == 0 || s % 60 != 0) {
+      return s + "s";
+    }
+    long h = s / 3600;
+    long m = (s % 3600) / 60;
+    return h == 0 ? m + "m" : m == 0 ? h + "h" : h + "h" + m + "m";
+  }
+
   static Reason rootCause(String jobReason, FailureStatus lastFailure) {
     String podReason = lastFailure == null ? null : lastFailure.reason();
     if ("DeadlineExceeded".equals(jobReason)) {

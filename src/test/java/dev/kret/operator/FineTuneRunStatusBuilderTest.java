@@ -462,4 +462,18 @@ class FineTuneRunStatusBuilderTest {
     assertThat(s.serving()).isEqualTo(serving);
     assertThat(cond(s, "Promoted")).isEqualTo("True/Promoted");
   }
+
+  @Test
+  void pendingDeadlineIsWrittenAsConfigured() {
+    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofSeconds(20)))
+        .isEqualTo("20s");
+    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofMinutes(5)))
+        .isEqualTo("5m");
+    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofMinutes(90)))
+        .isEqualTo("1h30m");
+    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofHours(2)))
+        .isEqualTo("2h");
+    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofSeconds(90)))
+        .isEqualTo("90s");
+  }
 }
