@@ -415,9 +415,11 @@ func (c *container) stop(grace time.Duration, hooks bool, why string) {
 	w := c.w
 	w.mu.Lock()
 	exited, pgid := c.exited, c.pgid
-	running := c.state.Running != nil
 	w.mu.Unlock()
-	if exited == nil || !running {
+	// A process that was started is stopped even if it has not reported running yet: a deletion
+	// that arrived while it was starting otherwise waited forever on a process nobody signalled
+	// (seen: the operator pod stuck Terminating after kubectl set env).
+	if exited == nil || pgid == 0 {
 		return
 	}
 	select {
