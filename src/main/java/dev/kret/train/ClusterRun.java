@@ -17,8 +17,8 @@ import java.util.List;
  * The trainer inside the operator's Job ({@code kretctl train --run NAME}): reads the FineTuneRun
  * from the API server, trains into {@code <volume>/<namespace>/<run>/} (resuming from its
  * checkpoint when the pod was replaced), reports every epoch to the progress ConfigMap and ends
- * with the summary in the ConfigMap and the termination message. See k8s/README.md for the
- * contract.
+ * with the summary in the ConfigMap and the termination message; a run that fails leaves its error
+ * in the termination message instead. See k8s/README.md for the contract.
  */
 public final class ClusterRun {
 
@@ -64,6 +64,19 @@ public final class ClusterRun {
    *     gpu} override it
    */
   public RunSummary run(String deviceFlag, boolean interactive) throws IOException {
+    try {
+      return train(deviceFlag, interactive);
+    } catch (FineTuner.StoppedException e) {
+      throw e; // SIGTERM: the pod is replaced and resumes; nothing to explain
+    } catch (RuntimeException | IOException e) {
+      // The operator shows a failed pod's termination message with its exit code
+      // (status.training.lastFailure, the Failed condition): the reason, not just "exit code 3".
+      writeTerminationText(e.getMessage() == null ? e.toString() : e.getMessage());
+      throw e;
+    }
+  }
+
+  private RunSummary train(String deviceFlag, boolean interactive) throws IOException {
     FineTuneRun resource =
         client.resources(FineTuneRun.class).inNamespace(namespace).withName(run).get();
     if (resource == null) {
@@ -97,6 +110,19 @@ public final class ClusterRun {
     RunSummary summary = tuner.run();
     writeTerminationMessage(progress.toProgress(summary));
     return summary;
+  }
+
+  /** Kubernetes keeps 4096 bytes of a termination message; a long message is cut well before. */
+  private void writeTerminationText(String message) {
+    if (terminationLog == null) {
+      return;
+    }
+    String text = message.length() > 3000 ? message.substring(0, 3000) + " …" : message;
+    try {
+      Files.writeString(terminationLog, text);
+    } catch (IOException e) {
+      log.println("warning: cannot write termination message " + terminationLog + ": " + e);
+    }
   }
 
   private void writeTerminationMessage(Object summary) {

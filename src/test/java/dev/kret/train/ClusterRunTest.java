@@ -122,14 +122,18 @@ class ClusterRunTest {
     client.resource(resource("ftr-gpu", "epochs: 1")).create(); // resources.gpus defaults to 1
     createProgressConfigMap("ftr-gpu");
 
+    Path term = volume.resolve("termination-log");
     assertThatThrownBy(
             () ->
-                new ClusterRun(client, "team-a", "ftr-gpu", volume, null, System.err)
+                new ClusterRun(client, "team-a", "ftr-gpu", volume, term, System.err)
                     .run("auto", false))
         .isInstanceOf(FineTuner.InvalidRunException.class)
         .hasMessageStartingWith(
             "spec.resources.gpus is 1: a GPU is required, but libtorch 2.7.1 (flavor cpu) sees 0"
                 + " GPUs");
+    assertThat(Files.readString(term))
+        .as("the reason, for the operator to show with the exit code")
+        .startsWith("spec.resources.gpus is 1: a GPU is required");
     assertThat(volume.resolve("team-a/ftr-gpu/checkpoint")).doesNotExist();
     assertThat(
             client.configMaps().inNamespace("team-a").withName("ftr-gpu-progress").get().getData())
