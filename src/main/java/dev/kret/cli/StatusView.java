@@ -322,6 +322,9 @@ public final class StatusView {
     if (t != null && t.attempts() != null) {
       b.append("  Attempts: ").append(t.attempts()).append('\n');
     }
+    if (t != null && t.device() != null) {
+      b.append("  Device: ").append(t.device()).append('\n');
+    }
     if (t != null && t.lastFailure() != null) {
       FailureStatus f = t.lastFailure();
       b.append("  Last failure: ")

@@ -70,8 +70,14 @@ public final class FineTuneRunStatusBuilder {
         in.job() != null
             ? in.job().getMetadata().getName()
             : priorTraining == null ? null : priorTraining.jobName();
+    String device =
+        Optional.ofNullable(in.progress())
+            .map(p -> p.get(TrainingProgress.DEVICE_KEY))
+            .flatMap(ProgressKeys::parseDevice)
+            .map(TrainingProgress.Device::describe)
+            .orElse(priorTraining == null ? null : priorTraining.device());
     TrainingStatus training =
-        new TrainingStatus(jobName, attempts(in.job(), pods, priorTraining), lastFailure);
+        new TrainingStatus(jobName, attempts(in.job(), pods, priorTraining), lastFailure, device);
 
     Verdict verdict = verdict(in, prior, summary, lastFailure, pods);
     List<Condition> conditions = conditions(prior, verdict, generation, in.now());

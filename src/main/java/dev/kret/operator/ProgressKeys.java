@@ -39,6 +39,11 @@ public final class ProgressKeys {
     return parse(json, TrainingProgress.Epoch.class, r -> r.epoch() != null);
   }
 
+  /** Parses the trainer's device record; empty when it is not valid JSON or names no device. */
+  public static Optional<TrainingProgress.Device> parseDevice(String json) {
+    return parse(json, TrainingProgress.Device.class, d -> d.device() != null);
+  }
+
   /** Parses a summary; empty when it is not valid JSON or names no best epoch. */
   public static Optional<TrainingProgress.Summary> parseSummary(String json) {
     return parse(json, TrainingProgress.Summary.class, s -> s.bestEpoch() != null);

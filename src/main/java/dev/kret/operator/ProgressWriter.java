@@ -32,6 +32,10 @@ public final class ProgressWriter {
     put(TrainingProgress.mlmEpochKey(epoch.epoch()), ProgressKeys.write(epoch));
   }
 
+  public void device(TrainingProgress.Device device) {
+    put(TrainingProgress.DEVICE_KEY, ProgressKeys.write(device));
+  }
+
   public void summary(TrainingProgress.Summary summary) {
     put(TrainingProgress.SUMMARY_KEY, ProgressKeys.write(summary));
   }

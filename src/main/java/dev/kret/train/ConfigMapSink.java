@@ -1,6 +1,7 @@
 package dev.kret.train;
 
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.model.DeviceChoice;
 import dev.kret.operator.ProgressWriter;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintStream;
@@ -54,6 +55,24 @@ public final class ConfigMapSink implements ProgressSink {
         new TrainingProgress.MlmEpoch(
             r.epoch(), r.epochs(), r.loss(), r.samplesPerSecond(), r.finishedAt());
     retry("masked-LM epoch " + r.epoch(), () -> writer.mlmEpoch(e));
+  }
+
+  /**
+   * Where the trainer runs, for {@code status.training.device}; nothing when there is no device.
+   */
+  @Override
+  public void device(DeviceChoice.Decision d) {
+    if (!d.ok()) {
+      return;
+    }
+    TrainingProgress.Device device =
+        new TrainingProgress.Device(
+            d.device().toString(),
+            d.libtorch().version(),
+            d.libtorch().flavor(),
+            d.libtorch().gpus(),
+            java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    retry("device", () -> writer.device(device));
   }
 
   @Override

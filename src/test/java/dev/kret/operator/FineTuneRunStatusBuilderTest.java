@@ -476,4 +476,19 @@ class FineTuneRunStatusBuilderTest {
     assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofSeconds(90)))
         .isEqualTo("90s");
   }
+
+  @Test
+  void showsTheDeviceTheTrainerReportedAndKeepsIt() {
+    String device =
+        "{\"device\":\"gpu(0)\",\"libtorch\":\"2.7.1\",\"flavor\":\"cu128\","
+            + "\"gpusVisible\":1,\"startedAt\":\"2026-03-01T11:00:00Z\"}";
+    FineTuneRunStatus s =
+        build(run(3), progress("device.json", device), activeJob(), List.of(runningPod()));
+    assertThat(s.training().device())
+        .isEqualTo("gpu(0) (libtorch 2.7.1, flavor cu128, 1 GPU visible)");
+    FineTuneRunStatus later =
+        build(withStatus(run(3), s), progress("device.json", "{broken"), activeJob(), List.of());
+    assertThat(later.training().device()).isEqualTo(s.training().device());
+    assertThat(build(run(3), progress(), activeJob(), List.of()).training().device()).isNull();
+  }
 }

@@ -15,6 +15,9 @@ import java.util.Locale;
 public final class TrainingProgress {
   public static final String SUMMARY_KEY = "summary.json";
 
+  /** Written once when the trainer has chosen its device: {@link Device}. */
+  public static final String DEVICE_KEY = "device.json";
+
   /**
    * Exit code by which {@code kretctl train --run} says the run's configuration is invalid; the
    * Job's podFailurePolicy fails the Job at once instead of retrying.
@@ -88,4 +91,30 @@ public final class TrainingProgress {
       Integer epochsRun,
       Boolean earlyStopped,
       String finishedAt) {}
+
+  /**
+   * {@code device.json}: where the trainer runs and on which libtorch, written when it starts (the
+   * operator shows it in {@code status.training.device}).
+   *
+   * @param device {@code cpu()} or {@code gpu(0)}
+   * @param gpusVisible GPUs libtorch sees
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Device(
+      String device, String libtorch, String flavor, Integer gpusVisible, String startedAt) {
+
+    /** One line for the status: {@code cpu() (libtorch 2.7.1, flavor cpu, 0 GPUs visible)}. */
+    public String describe() {
+      return device
+          + " (libtorch "
+          + libtorch
+          + ", flavor "
+          + flavor
+          + ", "
+          + gpusVisible
+          + (Integer.valueOf(1).equals(gpusVisible) ? " GPU" : " GPUs")
+          + " visible)";
+    }
+  }
 }

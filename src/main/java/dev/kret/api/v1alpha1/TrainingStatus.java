@@ -9,4 +9,12 @@ public record TrainingStatus(
     @JsonPropertyDescription("Name of the training Job.") String jobName,
     @JsonPropertyDescription("Training pods started so far (retries included).") Integer attempts,
     @JsonPropertyDescription("Last pod or Job failure; kept after a successful retry.")
-        FailureStatus lastFailure) {}
+        FailureStatus lastFailure,
+    @JsonPropertyDescription(
+            "Where the trainer runs, as it reported at start: device, libtorch version and flavor, GPUs visible.")
+        String device) {
+
+  public TrainingStatus(String jobName, Integer attempts, FailureStatus lastFailure) {
+    this(jobName, attempts, lastFailure, null);
+  }
+}
