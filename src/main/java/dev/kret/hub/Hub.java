@@ -404,7 +404,7 @@ public final class Hub {
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder request =
           HttpRequest.newBuilder(current).timeout(config.timeout()).header("User-Agent", "kret");
-      if (config.token() != null && sameOrigin(url, current)) {
+      if (sendsToken(current)) {
         request.header("Authorization", "Bearer " + config.token());
       }
       HttpResponse<InputStream> response = send(request.GET().build());
@@ -575,6 +575,37 @@ public final class Hub {
   private static boolean isHttp(String ref) {
     String lower = ref.toLowerCase(Locale.ROOT);
     return lower.startsWith("https://") || lower.startsWith("http://");
+  }
+
+  /**
+   * The hub token goes to the configured hub endpoint's origin only, hop by hop: not to a dataset
+   * or model URL on another host (a FineTuneRun naming an attacker's server would otherwise receive
+   * the Secret), not across a redirect to another origin, and over plain http only when the
+   * endpoint itself is an http URL on this machine (a local mirror or test server).
+   */
+  boolean sendsToken(URI target) {
+    if (config.token() == null) {
+      return false;
+    }
+    URI endpoint;
+    try {
+      endpoint = new URI(config.endpoint());
+    } catch (URISyntaxException e) {
+      return false;
+    }
+    if (endpoint.getScheme() == null || !sameOrigin(endpoint, target)) {
+      return false;
+    }
+    return "https".equalsIgnoreCase(endpoint.getScheme())
+        || ("http".equalsIgnoreCase(endpoint.getScheme()) && isLoopback(endpoint.getHost()));
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
   }
 
   private static boolean sameOrigin(URI a, URI b) {

@@ -277,6 +277,48 @@ class HubTest {
     }
   }
 
+  /** A dataset URL on another host must not receive the hub token (it would leak the Secret). */
+  @Test
+  void sendsNoTokenToAHostThatIsNotTheHub() throws IOException {
+    try (FakeServer elsewhere = new FakeServer()) {
+      elsewhere.put("/data/train.json", "[]");
+      Hub hub = new Hub(config().withToken(TOKEN));
+
+      hub.resolveFile(elsewhere.url("/data/train.json"));
+
+      assertThat(elsewhere.authorizations()).containsExactly("");
+    }
+  }
+
+  @Test
+  void sendsTheTokenForDataOnTheHubItself() {
+    server.put("/datasets/klue/resolve/main/train.json", "[]");
+
+    new Hub(config().withToken(TOKEN))
+        .resolveFile(server.url("/datasets/klue/resolve/main/train.json"));
+
+    assertThat(server.authorizations()).containsExactly("Bearer " + TOKEN);
+  }
+
+  @Test
+  void sendsTheTokenOverHttpsOrToALocalHttpEndpointOnly() {
+    HubConfig base = HubConfig.defaults().withCacheDir(cache).withToken(TOKEN);
+    Hub https = new Hub(base.withEndpoint("https://hub.example"));
+    assertThat(https.sendsToken(java.net.URI.create("https://hub.example/org/m/resolve/main/x")))
+        .isTrue();
+    assertThat(https.sendsToken(java.net.URI.create("http://hub.example/org/m/resolve/main/x")))
+        .isFalse();
+    assertThat(https.sendsToken(java.net.URI.create("https://cdn.example/blob"))).isFalse();
+    Hub plainRemote = new Hub(base.withEndpoint("http://hub.example"));
+    assertThat(plainRemote.sendsToken(java.net.URI.create("http://hub.example/x"))).isFalse();
+    Hub plainLocal = new Hub(base.withEndpoint("http://localhost:8080"));
+    assertThat(plainLocal.sendsToken(java.net.URI.create("http://localhost:8080/x"))).isTrue();
+    assertThat(
+            new Hub(base.withToken(null).withEndpoint("https://hub.example"))
+                .sendsToken(java.net.URI.create("https://hub.example/x")))
+        .isFalse();
+  }
+
   @Test
   void reportsProgress() {
     serveModel("/klue/tiny/resolve/main/");
