@@ -102,6 +102,10 @@ public final class KlueReDataset {
     try {
       path = (hub != null ? hub : Hub.fromEnvironment()).resolveFile(ref);
     } catch (HubException e) {
+      if (e.retryable()) {
+        // A 503 or a dropped connection is not bad data: exit 1, so the Job tries again, not 3.
+        throw e;
+      }
       throw new DatasetException(ref + ": " + e.getMessage(), e);
     }
     try {

@@ -395,7 +395,8 @@ public final class Hub {
             + " attempt(s): "
             + why,
         lastStatus,
-        last);
+        last,
+        true);
   }
 
   /** One attempt; returns 200 on success, 404, or a retryable status; throws on the rest. */

@@ -379,6 +379,39 @@ class KlueReDatasetTest {
     }
   }
 
+  /**
+   * One 503 from a dataset host used to fail a cluster run for good (a DatasetException is exit 3,
+   * which the Job's podFailurePolicy does not retry); a transient failure stays a retryable
+   * HubException (exit 1), while a 404 is still bad data.
+   */
+  @Test
+  void transientDownloadFailureIsRetryableNotInvalidData() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/data/",
+        ex -> {
+          ex.sendResponseHeaders(
+              ex.getRequestURI().getPath().endsWith("busy.json") ? 503 : 404, -1);
+          ex.close();
+        });
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/data/";
+      Hub hub = new Hub(HubConfig.defaults().withCacheDir(tmp).withRetries(2, Duration.ZERO));
+
+      assertThatThrownBy(() -> KlueReDataset.load(base + "busy.json", LoadOptions.defaults(), hub))
+          .isInstanceOf(dev.kret.hub.HubException.class)
+          .isNotInstanceOf(DatasetException.class)
+          .satisfies(e -> assertThat(((dev.kret.hub.HubException) e).retryable()).isTrue())
+          .hasMessageContaining("HTTP 503");
+      assertThatThrownBy(() -> KlueReDataset.load(base + "gone.json", LoadOptions.defaults(), hub))
+          .isInstanceOf(DatasetException.class)
+          .hasMessageContaining("404");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   @Test
   void rejectsMissingFileNamingIt() {
     String missing = tmp.resolve("nope.json").toString();
