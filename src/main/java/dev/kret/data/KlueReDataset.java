@@ -98,6 +98,8 @@ public final class KlueReDataset {
       }
       return read(in, name, options);
     }
+    // Errors, rows' sources and kret.json name the URL without userinfo or query string.
+    String shown = Hub.redact(ref);
     Path path;
     try {
       path = (hub != null ? hub : Hub.fromEnvironment()).resolveFile(ref);
@@ -106,14 +108,14 @@ public final class KlueReDataset {
         // A 503 or a dropped connection is not bad data: exit 1, so the Job tries again, not 3.
         throw e;
       }
-      throw new DatasetException(ref + ": " + e.getMessage(), e);
+      throw new DatasetException(shown + ": " + e.getMessage(), e);
     }
     try {
-      return read(Files.newInputStream(path), ref, options);
+      return read(Files.newInputStream(path), shown, options);
     } catch (NoSuchFileException e) {
-      throw new DatasetException(ref + ": file not found", e);
+      throw new DatasetException(shown + ": file not found", e);
     } catch (IOException e) {
-      throw new DatasetException(ref + ": cannot read: " + e.getMessage(), e);
+      throw new DatasetException(shown + ": cannot read: " + e.getMessage(), e);
     }
   }
 

@@ -646,6 +646,28 @@ public final class Hub {
   }
 
   /** The URL without user info or query: safe for logs and messages. */
+  /**
+   * A URI as it may appear in errors, logs, the status and model metadata: an http(s) URL without
+   * its userinfo, query and fragment (a presigned URL's signature or a password must not travel
+   * with the message); anything else unchanged.
+   */
+  public static String redact(String uri) {
+    if (uri == null) {
+      return null;
+    }
+    try {
+      URI u = new URI(uri.strip());
+      if (u.getScheme() != null
+          && (u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
+          && u.getHost() != null) {
+        return display(u);
+      }
+    } catch (URISyntaxException e) {
+      // not a URI: shown as given
+    }
+    return uri;
+  }
+
   static String display(URI uri) {
     return uri.getScheme()
         + "://"

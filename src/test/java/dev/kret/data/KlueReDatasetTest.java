@@ -412,6 +412,42 @@ class KlueReDatasetTest {
     }
   }
 
+  /** A presigned URL's signature must not reach errors, the rows' sources or kret.json. */
+  @Test
+  void namesHttpSourcesWithoutQueryOrUserinfo() throws Exception {
+    byte[] body = ("[" + good("g0") + "]").getBytes(StandardCharsets.UTF_8);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/data/",
+        ex -> {
+          boolean ok = ex.getRequestURI().getPath().endsWith("train.json");
+          ex.sendResponseHeaders(ok ? 200 : 404, ok ? body.length : -1);
+          if (ok) {
+            ex.getResponseBody().write(body);
+          }
+          ex.close();
+        });
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/data/";
+      Hub hub = new Hub(HubConfig.defaults().withCacheDir(tmp).withRetries(1, Duration.ZERO));
+
+      KlueReDataset ds =
+          KlueReDataset.load(base + "train.json?X-Sig=SECRET", LoadOptions.defaults(), hub);
+      assertThat(ds.source()).isEqualTo(base + "train.json");
+      assertThatThrownBy(
+              () ->
+                  KlueReDataset.load(base + "gone.json?X-Sig=SECRET", LoadOptions.defaults(), hub))
+          .isInstanceOf(DatasetException.class)
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("SECRET"));
+      assertThat(Hub.redact("https://user:pw@host.example/a/b.json?sig=1#f"))
+          .isEqualTo("https://host.example/a/b.json");
+      assertThat(Hub.redact("builtin:klue-re-sample")).isEqualTo("builtin:klue-re-sample");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   @Test
   void rejectsMissingFileNamingIt() {
     String missing = tmp.resolve("nope.json").toString();
