@@ -54,12 +54,20 @@ public final class FineTuneRunStatusBuilder {
     long generation = Objects.requireNonNullElse(run.getMetadata().getGeneration(), 0L);
     List<Pod> pods = in.pods() == null ? List.of() : in.pods();
 
-    List<EpochStatus> epochs = foldEpochs(prior.epochs(), in.progress());
-    Optional<Summary> summary = summary(in.progress(), pods);
+    String namespace = run.getMetadata().getNamespace();
+    String name = run.getMetadata().getName();
+    List<EpochStatus> epochs = confined(foldEpochs(prior.epochs(), in.progress()), namespace, name);
+    // The trainer can write any summary: one about another metric than the objective is ignored.
+    Optional<Summary> summary =
+        summary(in.progress(), pods)
+            .filter(s -> s.metric() == null || s.metric().equals(spec.objective().metric()));
     BestStatus best =
-        summary
-            .map(s -> bestFromSummary(s, epochs, spec))
-            .orElseGet(() -> bestOf(epochs, spec.objective().metric()));
+        confined(
+            summary
+                .map(s -> bestFromSummary(s, epochs, spec))
+                .orElseGet(() -> bestOf(epochs, spec.objective().metric())),
+            namespace,
+            name);
     int lastEpoch = epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();
     ProgressStatus progress = progress(prior.progress(), in.progress(), lastEpoch, spec.training());
 
@@ -215,6 +223,37 @@ public final class FineTuneRunStatusBuilder {
         Objects.requireNonNullElse(s.metric(), spec.objective().metric()),
         s.value(),
         path);
+  }
+
+  /** Epochs whose model path leaves the run's directory keep their metrics but lose the path. */
+  static List<EpochStatus> confined(List<EpochStatus> epochs, String namespace, String run) {
+    return epochs.stream()
+        .map(
+            e ->
+                e.modelPath() == null
+                        || ModelPaths.confined(namespace, run, e.modelPath()).isPresent()
+                    ? e
+                    : new EpochStatus(
+                        e.epoch(),
+                        e.trainLoss(),
+                        e.evalLoss(),
+                        e.accuracy(),
+                        e.microF1(),
+                        e.auprc(),
+                        e.samplesPerSecond(),
+                        null,
+                        e.time()))
+        .toList();
+  }
+
+  /** A best epoch whose model path leaves the run's directory has nothing to promote. */
+  static BestStatus confined(BestStatus best, String namespace, String run) {
+    if (best == null
+        || best.modelPath() == null
+        || ModelPaths.confined(namespace, run, best.modelPath()).isPresent()) {
+      return best;
+    }
+    return new BestStatus(best.epoch(), best.metric(), best.value(), null);
   }
 
   /** Highest metric (lowest for eval_loss); the earliest epoch wins a tie. */

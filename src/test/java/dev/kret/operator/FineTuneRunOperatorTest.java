@@ -218,20 +218,22 @@ class FineTuneRunOperatorTest {
     job("klue");
     ProgressWriter trainer = new ProgressWriter(client, ns, "klue");
     trainer.epoch(
-        new TrainingProgress.Epoch(1, 1.2, 0.9, 70.0, 55.0, 50.0, 120.0, "ml/klue/epoch-1", null));
+        new TrainingProgress.Epoch(
+            1, 1.2, 0.9, 70.0, 55.0, 50.0, 120.0, ns + "/klue/epoch-1", null));
     statusOf("klue", s -> s.epochs() != null && s.epochs().size() == 1);
     trainer.epoch(
-        new TrainingProgress.Epoch(2, 0.8, 0.7, 75.0, 61.5, 58.0, 120.0, "ml/klue/epoch-2", null));
+        new TrainingProgress.Epoch(
+            2, 0.8, 0.7, 75.0, 61.5, 58.0, 120.0, ns + "/klue/epoch-2", null));
     FineTuneRunStatus s = statusOf("klue", st -> st.epochs().size() == 2);
     assertThat(s.best().epoch()).isEqualTo(2);
     assertThat(s.progress().epoch()).isEqualTo(2);
 
     trainer.summary(
-        new TrainingProgress.Summary(2, "micro_f1", 61.5, "ml/klue/epoch-2", 2, false, null));
+        new TrainingProgress.Summary(2, "micro_f1", 61.5, ns + "/klue/epoch-2", 2, false, null));
     finishJob("klue", "Complete", null);
     s = statusOf("klue", condition("Succeeded", "True", "Succeeded"));
     assertThat(s.state()).isEqualTo("Succeeded");
-    assertThat(s.best().modelPath()).isEqualTo("ml/klue/epoch-2");
+    assertThat(s.best().modelPath()).isEqualTo(ns + "/klue/epoch-2");
     assertThat(s.epochs()).extracting(e -> e.microF1()).containsExactly(55.0, 61.5);
     assertThat(client.configMaps().inNamespace(ns).withName("klue-progress").get().getData())
         .containsKeys("epoch-0001.json", "epoch-0002.json", "summary.json");
@@ -424,6 +426,42 @@ class FineTuneRunOperatorTest {
     return statusOf(run, s -> s.condition("Promoted").isPresent());
   }
 
+  /**
+   * The trainer may patch its progress ConfigMap, so a crafted summary.json can name any path; the
+   * operator must not serve another run's or another namespace's files, nor take a summary about a
+   * metric that is not the objective.
+   */
+  @Test
+  void aCraftedSummaryCannotPromoteFilesOutsideTheRun() {
+    apply(
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata:
+          name: crafted
+        spec:
+          training: {epochs: 1}
+          promotion: {policy: Auto, serving: klue-re}
+        """);
+    job("crafted");
+    String outside = "victims/their-run/epoch-1";
+    writeProgress(
+        "crafted",
+        Map.of(
+            "epoch-0001.json",
+            "{\"epoch\":1,\"microF1\":99.0,\"modelPath\":\"/models/%s\"}".formatted(outside),
+            "summary.json",
+            ("{\"bestEpoch\":1,\"metric\":\"micro_f1\",\"value\":99.0,"
+                    + "\"modelPath\":\"%s/crafted/../../%s\",\"epochsRun\":1}")
+                .formatted(ns, outside)));
+    finishJob("crafted", "Complete", null);
+    FineTuneRunStatus s = statusOf("crafted", st -> st.condition("Promoted").isPresent());
+    assertThat(s.best().modelPath()).isNull();
+    assertThat(s.epochs()).singleElement().satisfies(e -> assertThat(e.modelPath()).isNull());
+    assertThat(s.condition("Promoted").get().reason()).isEqualTo("NothingToPromote");
+    assertThat(predictor()).isNull();
+  }
+
   io.fabric8.kubernetes.api.model.apps.Deployment predictor() {
     return client.apps().deployments().inNamespace(ns).withName("klue-re").get();
   }
@@ -495,8 +533,9 @@ class FineTuneRunOperatorTest {
     kubectl(kc, "apply", "--validate=false", "-f", "k8s/examples/tiny-cpu.yaml");
     job("tiny-cpu");
     ProgressWriter trainer = new ProgressWriter(client, ns, "tiny-cpu");
-    trainer.epoch(new TrainingProgress.Epoch(1, 2.0, 1.9, 30.0, 10.0, 5.0, 50.0, "p/1", null));
-    trainer.summary(new TrainingProgress.Summary(1, "micro_f1", 10.0, "p/1", 1, false, null));
+    String path = ns + "/tiny-cpu/epoch-1";
+    trainer.epoch(new TrainingProgress.Epoch(1, 2.0, 1.9, 30.0, 10.0, 5.0, 50.0, path, null));
+    trainer.summary(new TrainingProgress.Summary(1, "micro_f1", 10.0, path, 1, false, null));
     finishJob("tiny-cpu", "Complete", null);
     kubectl(kc, "wait", "--for=condition=Succeeded", "ftr/tiny-cpu", "--timeout=20s");
     String yaml = kubectl(kc, "get", "ftr", "tiny-cpu", "-o", "yaml");

@@ -491,4 +491,21 @@ class FineTuneRunStatusBuilderTest {
     assertThat(later.training().device()).isEqualTo(s.training().device());
     assertThat(build(run(3), progress(), activeJob(), List.of()).training().device()).isNull();
   }
+
+  @Test
+  void ignoresASummaryAboutAnotherMetricThanTheObjective() {
+    FineTuneRunStatus s =
+        build(
+            run(3),
+            progress(
+                "epoch-0001.json", epochJson(1, 40.0),
+                "epoch-0002.json", epochJson(2, 45.0),
+                "summary.json",
+                    "{\"bestEpoch\":1,\"metric\":\"accuracy\",\"value\":99.0,\"epochsRun\":2}"),
+            activeJob(),
+            List.of(runningPod()));
+    assertThat(s.best().epoch()).isEqualTo(2);
+    assertThat(s.best().metric()).isEqualTo("micro_f1");
+    assertThat(s.best().value()).isEqualTo(45.0);
+  }
 }
