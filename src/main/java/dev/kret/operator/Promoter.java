@@ -6,12 +6,15 @@ import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.operator.PromotionDecision.Decision;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,8 +29,9 @@ public class Promoter {
 
   /**
    * True when the run succeeded, asks for promotion, and has not been decided yet or waits for a
-   * manual approval that has now arrived. A decision is otherwise final: a later champion does not
-   * flip an earlier run's Promoted condition.
+   * manual approval that has now arrived, or was refused a serving name kret does not own. A
+   * decision is otherwise final: a later champion does not flip an earlier run's Promoted
+   * condition.
    */
   public static boolean due(FineTuneRun run, FineTuneRunStatus status) {
     PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
@@ -37,7 +41,9 @@ public class Promoter {
     var promoted = status.condition(Conditions.PROMOTED);
     return promoted.isEmpty()
         || (Boolean.TRUE.equals(p.approved())
-            && Reason.AwaitingManualPromotion.name().equals(promoted.get().reason()));
+            && Reason.AwaitingManualPromotion.name().equals(promoted.get().reason()))
+        // Not a decision on the model: decided again, e.g. once spec.promotion.serving changes.
+        || Reason.ServingNotOwned.name().equals(promoted.get().reason());
   }
 
   /** The status with the promotion decided (and, when won, carried out). */
@@ -45,9 +51,16 @@ public class Promoter {
     PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
     String ns = run.getMetadata().getNamespace();
     Deployment existing = client.apps().deployments().inNamespace(ns).withName(p.serving()).get();
+    Service service = client.services().inNamespace(ns).withName(p.serving()).get();
+    String foreign = foreign(existing, "Deployment", p.serving());
+    if (foreign == null) {
+      foreign = foreign(service, "Service", p.serving());
+    }
     Decision d =
-        PromotionDecision.decide(
-            p, status.best(), status.epochs(), PredictorDeployment.champion(existing));
+        foreign != null
+            ? new Decision(false, Reason.ServingNotOwned, foreign)
+            : PromotionDecision.decide(
+                p, status.best(), status.epochs(), PredictorDeployment.champion(existing));
     long generation = Objects.requireNonNullElse(run.getMetadata().getGeneration(), 0L);
     List<Condition> conditions =
         Conditions.set(
@@ -76,7 +89,7 @@ public class Promoter {
     } else {
       client.apps().deployments().inNamespace(ns).resource(desired).update();
     }
-    if (client.services().inNamespace(ns).withName(p.serving()).get() == null) {
+    if (service == null) {
       client
           .services()
           .inNamespace(ns)
@@ -91,6 +104,29 @@ public class Promoter {
             modelPath,
             previous == null ? null : previous.modelPath());
     return with(status, FineTuneRunStatus.PROMOTED, conditions, serving);
+  }
+
+  /**
+   * Why an object of that name cannot be used: it exists and kret did not create it; null when it
+   * is absent or kret's.
+   */
+  static String foreign(HasMetadata object, String kind, String name) {
+    if (object == null) {
+      return null;
+    }
+    Map<String, String> labels = object.getMetadata().getLabels();
+    String manager = labels == null ? null : labels.get(Labels.MANAGED_BY);
+    if (Labels.OPERATOR.equals(manager)) {
+      return null;
+    }
+    return kind
+        + " "
+        + name
+        + " exists and is not managed by kret ("
+        + Labels.MANAGED_BY
+        + "="
+        + (manager == null ? "unset" : manager)
+        + "); promotion never takes it over: choose another spec.promotion.serving, or delete it";
   }
 
   private static FineTuneRunStatus with(

@@ -53,6 +53,11 @@ public enum Reason {
   /** Training did not succeed, so there is nothing to promote. */
   NothingToPromote(false),
   /**
+   * A Deployment or Service named spec.promotion.serving exists and kret did not create it
+   * (app.kubernetes.io/managed-by): promotion never takes over someone else's object.
+   */
+  ServingNotOwned(true),
+  /**
    * The API server refused what the operator had to create or change for the run (RBAC, validation,
    * quota); the operator retries, and the message is the API server's.
    */

@@ -462,6 +462,47 @@ class FineTuneRunOperatorTest {
     assertThat(predictor()).isNull();
   }
 
+  /** Promotion never takes over a Deployment kret did not create, and says so. */
+  @Test
+  void promotionLeavesAForeignDeploymentAlone() {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata()
+                .withName("klue-re")
+                .withLabels(Map.of("app.kubernetes.io/managed-by", "helm"))
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .withMatchLabels(Map.of("app", "theirs"))
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(Map.of("app", "theirs"))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("web")
+                .withImage("nginx")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    FineTuneRunStatus s = trainAndFinish("intruder", 90.0);
+    var promoted = s.condition("Promoted").orElseThrow();
+    assertThat(promoted.status()).isEqualTo("False");
+    assertThat(promoted.reason()).isEqualTo("ServingNotOwned");
+    assertThat(promoted.message()).contains("Deployment klue-re").contains("managed-by=helm");
+    assertThat(predictor().getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("nginx");
+    assertThat(client.services().inNamespace(ns).withName("klue-re").get()).isNull();
+  }
+
   io.fabric8.kubernetes.api.model.apps.Deployment predictor() {
     return client.apps().deployments().inNamespace(ns).withName("klue-re").get();
   }
