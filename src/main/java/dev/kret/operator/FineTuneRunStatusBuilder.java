@@ -154,7 +154,7 @@ public final class FineTuneRunStatusBuilder {
       progress.forEach(
           (key, value) ->
               ProgressKeys.epochOf(key)
-                  .flatMap(n -> ProgressKeys.parseEpoch(value))
+                  .flatMap(n -> ProgressKeys.parseEpoch(value).filter(r -> n.equals(r.epoch())))
                   .ifPresent(r -> byEpoch.put(r.epoch(), r.toStatus())));
     }
     return List.copyOf(byEpoch.values());

@@ -18,10 +18,22 @@ public final class ProgressKeys {
 
   private ProgressKeys() {}
 
-  /** The epoch number of an epoch key, if it is one. */
+  /**
+   * The epoch number of an epoch key, if it is one: from 1, within {@code int} (the trainer writes
+   * the keys, and a key such as {@code epoch-99999999999.json} must be skipped, not crash every
+   * reconcile).
+   */
   public static Optional<Integer> epochOf(String key) {
     Matcher m = EPOCH_KEY.matcher(key);
-    return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    try {
+      int n = Integer.parseInt(m.group(1));
+      return n >= 1 ? Optional.of(n) : Optional.empty();
+    } catch (NumberFormatException tooLarge) {
+      return Optional.empty();
+    }
   }
 
   /** True for a masked-LM epoch key ({@code mlm-epoch-0002.json}). */

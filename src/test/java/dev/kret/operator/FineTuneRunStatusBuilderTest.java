@@ -508,4 +508,23 @@ class FineTuneRunStatusBuilderTest {
     assertThat(s.best().metric()).isEqualTo("micro_f1");
     assertThat(s.best().value()).isEqualTo(45.0);
   }
+
+  /** The trainer writes these keys: one the operator cannot use is skipped, never fatal. */
+  @Test
+  void skipsProgressKeysItCannotUse() {
+    FineTuneRunStatus s =
+        build(
+            run(3),
+            progress(
+                "epoch-0001.json", epochJson(1, 40.0),
+                "epoch-99999999999.json", epochJson(2, 45.0),
+                "epoch-0000.json", epochJson(0, 50.0),
+                "epoch-0003.json", epochJson(2, 60.0),
+                "epoch-0004.json", "{\"epoch\":99999999999}"),
+            activeJob(),
+            List.of(runningPod()));
+    assertThat(s.epochs()).extracting(e -> e.epoch()).containsExactly(1);
+    assertThat(ProgressKeys.epochOf("epoch-99999999999.json")).isEmpty();
+    assertThat(ProgressKeys.epochOf("epoch-0007.json")).contains(7);
+  }
 }
