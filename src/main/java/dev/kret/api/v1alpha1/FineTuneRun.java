@@ -2,6 +2,7 @@ package dev.kret.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -9,7 +10,17 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** A fine-tuning run: one model, one dataset, one set of hyperparameters, one served result. */
+/**
+ * A fine-tuning run: one model, one dataset, one set of hyperparameters, one served result. Its
+ * name is at most {@value #MAX_NAME_LENGTH} characters: the training Job is {@code <name>-train},
+ * and the Job controller puts the Job's name into a label value, which may not exceed 63.
+ */
+@ValidationRule(
+    value = "self.metadata.name.size() <= " + FineTuneRun.MAX_NAME_LENGTH,
+    message =
+        "metadata.name must be at most "
+            + FineTuneRun.MAX_NAME_LENGTH
+            + " characters: the training Job <name>-train must stay a valid label value")
 @Group(FineTuneRun.GROUP)
 @Version("v1alpha1")
 @ShortNames("ftr")
@@ -42,4 +53,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class FineTuneRun extends CustomResource<FineTuneRunSpec, FineTuneRunStatus>
     implements Namespaced {
   public static final String GROUP = "kret.dev";
+
+  /** Longest name whose derived names (Job {@code <name>-train}, its label) stay valid. */
+  public static final int MAX_NAME_LENGTH = 57;
 }

@@ -16,7 +16,7 @@ public record PromotionSpec(
         String policy,
     @JsonPropertyDescription(
             "Name of the predictor Deployment and Service (shared by runs that compete for it).")
-        @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+        @Pattern(SERVING_PATTERN)
         String serving,
     @JsonPropertyDescription("Threshold a model must reach to be promoted.") MinimumSpec minimum,
     @JsonPropertyDescription(
@@ -24,6 +24,12 @@ public record PromotionSpec(
         Boolean approved) {
 
   public static final String DEFAULT_POLICY = "Auto";
+
+  /**
+   * A DNS-1035 label of at most 63 characters: it names a Service, which must start with a letter
+   * (a name such as {@code 1-re} passed the schema and failed only when the Service was created).
+   */
+  public static final String SERVING_PATTERN = "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
 
   public PromotionSpec(String policy, String serving, MinimumSpec minimum) {
     this(policy, serving, minimum, null);

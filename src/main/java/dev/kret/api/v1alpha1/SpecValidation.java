@@ -96,6 +96,11 @@ public final class SpecValidation {
     if (p != null) {
       if (p.serving() == null || p.serving().isBlank()) {
         e.add("spec.promotion.serving: names the endpoint and is required with promotion");
+      } else if (!p.serving().matches(PromotionSpec.SERVING_PATTERN)) {
+        e.add(
+            "spec.promotion.serving: must be a DNS-1035 label (a lowercase letter, then letters,"
+                + " digits or '-', at most 63 characters; it names a Service), got "
+                + p.serving());
       }
       if (p.minimum() != null && p.minimum().value() == null) {
         e.add("spec.promotion.minimum.value: is required with minimum");

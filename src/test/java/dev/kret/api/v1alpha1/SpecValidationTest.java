@@ -31,4 +31,24 @@ class SpecValidationTest {
     assertThat(SpecValidation.errors(withData(" ", null)))
         .containsExactly("spec.dataset.train: must not be empty");
   }
+
+  /** It names a Service: a DNS-1035 label, as the CRD's pattern (PromotionSpec.SERVING_PATTERN). */
+  @Test
+  void promotionServingMustBeADns1035Label() {
+    FineTuneRunSpec base = withData("builtin:klue-re-sample", null);
+    assertThat(
+            SpecValidation.errors(base.withPromotion(new PromotionSpec("Auto", "klue-re", null))))
+        .isEmpty();
+    for (String bad : new String[] {"1-re", "klue-", "Klue", "a".repeat(64), "klue.re"}) {
+      assertThat(SpecValidation.errors(base.withPromotion(new PromotionSpec("Auto", bad, null))))
+          .as(bad)
+          .singleElement()
+          .asString()
+          .startsWith("spec.promotion.serving: must be a DNS-1035 label");
+    }
+    assertThat(
+            SpecValidation.errors(
+                base.withPromotion(new PromotionSpec("Auto", "a".repeat(63), null))))
+        .isEmpty();
+  }
 }
