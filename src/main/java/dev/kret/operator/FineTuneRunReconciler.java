@@ -88,7 +88,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
     if (Promoter.due(run, next)) {
       next = promoter.promote(run, next, observed.now());
     }
-    next = ReconcileErrors.cleared(next, prior, generation(run), observed.now());
+    next = ReconcileErrors.cleared(next, generation(run), observed.now());
     StatusEvents.between(prior, next).forEach(e -> events.record(run, e.reason(), e.message()));
 
     UpdateControl<FineTuneRun> control =

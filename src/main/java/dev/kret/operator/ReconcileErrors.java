@@ -83,24 +83,17 @@ public final class ReconcileErrors {
 
   /**
    * After a reconcile that got through: a {@value #CONDITION} condition left False by an earlier
-   * error turns True. A run that never had an error gets no such condition.
+   * error turns True. A run that never had an error gets no such condition. {@code next} is the
+   * derived status, which carries every condition of the prior one (the status builder and the
+   * promoter set their own types over the prior list).
    */
-  public static FineTuneRunStatus cleared(
-      FineTuneRunStatus next, FineTuneRunStatus prior, long generation, Instant now) {
-    List<Condition> source = next.conditions();
-    boolean had =
-        (prior != null && prior.condition(CONDITION).isPresent())
-            || next.condition(CONDITION).isPresent();
-    if (!had) {
-      return next;
-    }
-    List<Condition> base = new ArrayList<>(source == null ? List.of() : source);
+  public static FineTuneRunStatus cleared(FineTuneRunStatus next, long generation, Instant now) {
     if (next.condition(CONDITION).isEmpty()) {
-      prior.condition(CONDITION).ifPresent(base::add);
+      return next;
     }
     List<Condition> conditions =
         Conditions.set(
-            base,
+            next.conditions(),
             CONDITION,
             Condition.TRUE,
             Reason.Reconciled.name(),

@@ -83,10 +83,22 @@ class ReconcileErrorsTest {
             null,
             null,
             null);
-    assertThat(ReconcileErrors.cleared(fresh, FineTuneRunStatus.empty(), 1, T1)).isEqualTo(fresh);
+    assertThat(ReconcileErrors.cleared(fresh, 1, T1)).isEqualTo(fresh);
 
+    // Derived from a broken status, the next one carries its conditions, Reconciled=False too.
     FineTuneRunStatus broken = ReconcileErrors.failed(null, 1, "m", T0);
-    FineTuneRunStatus healed = ReconcileErrors.cleared(fresh, broken, 1, T1);
+    FineTuneRunStatus derived =
+        new FineTuneRunStatus(
+            1L,
+            "Training",
+            "Training",
+            Conditions.set(broken.conditions(), "Running", "True", "Training", "m", 1, T1),
+            null,
+            List.of(),
+            null,
+            null,
+            null);
+    FineTuneRunStatus healed = ReconcileErrors.cleared(derived, 1, T1);
     Condition c = healed.condition(ReconcileErrors.CONDITION).orElseThrow();
     assertThat(c.status()).isEqualTo("True");
     assertThat(c.reason()).isEqualTo("Reconciled");
