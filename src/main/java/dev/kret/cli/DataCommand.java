@@ -1,12 +1,10 @@
 package dev.kret.cli;
 
 import dev.kret.hub.ContentMismatchException;
-import dev.kret.hub.GitBlob;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;
 import dev.kret.hub.HubException;
 import dev.kret.hub.KlueReFile;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,9 +70,9 @@ public class DataCommand {
       err.println("source: " + hub.config().klueReBaseUrl());
       try {
         for (KlueReFile f : files) {
+          // fetchKlueRe returns only a file whose git blob id it has just checked.
           Path path = hub.fetchKlueRe(f);
-          err.println(
-              f.alias() + ": git blob id " + GitBlob.id(path) + " matches the official file");
+          err.println(f.alias() + ": git blob id " + f.blobId() + " matches the official file");
           out.println(path.toAbsolutePath());
           out.flush();
         }
@@ -84,10 +82,6 @@ public class DataCommand {
         verbosity.trace(err, e);
         return ExitCodes.INVALID_CONFIG;
       } catch (HubException e) {
-        err.println("error: " + e.getMessage());
-        verbosity.trace(err, e);
-        return ExitCodes.FAILED;
-      } catch (IOException e) {
         err.println("error: " + e.getMessage());
         verbosity.trace(err, e);
         return ExitCodes.FAILED;

@@ -645,7 +645,6 @@ public final class Hub {
     return sb.toString();
   }
 
-  /** The URL without user info or query: safe for logs and messages. */
   /**
    * A URI as it may appear in errors, logs, the status and model metadata: an http(s) URL without
    * its userinfo, query and fragment (a presigned URL's signature or a password must not travel
@@ -668,6 +667,7 @@ public final class Hub {
     return uri;
   }
 
+  /** The URL without user info or query: safe for logs and messages. */
   static String display(URI uri) {
     return uri.getScheme()
         + "://"

@@ -453,7 +453,6 @@ public final class FineTuneRunStatusBuilder {
         "Pod " + pod.getMetadata().getName() + " is pending.");
   }
 
-  /** Kubernetes says why the Job failed; the pods say what that meant for the trainer. */
   /** 5m, 90s, 1h, 1h30m: as the deadline was written (the minutes alone printed 20s as 0m). */
   static String shortDuration(Duration d) {
     long s = d.toSeconds();
@@ -465,6 +464,7 @@ public final class FineTuneRunStatusBuilder {
     return h == 0 ? m + "m" : m == 0 ? h + "h" : h + "h" + m + "m";
   }
 
+  /** Kubernetes says why the Job failed; the pods say what that meant for the trainer. */
   static Reason rootCause(String jobReason, FailureStatus lastFailure) {
     String podReason = lastFailure == null ? null : lastFailure.reason();
     if ("DeadlineExceeded".equals(jobReason)) {
