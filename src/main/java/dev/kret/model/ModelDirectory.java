@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.data.Labels;
 import dev.kret.model.weights.SafetensorsWriter;
+import dev.kret.model.weights.TensorSource;
 import dev.kret.model.weights.WeightFiles;
 import dev.kret.text.MarkerScheme;
 import dev.kret.text.TextTokenizer;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -59,13 +61,38 @@ public final class ModelDirectory {
       if (tok.vocabSize() > cfg.vocabSize()) {
         cfg = cfg.withVocabSize(tok.vocabSize());
       }
-      RelationModel.Loaded loaded =
-          RelationModel.fromTensors(cfg, device, WeightFiles.read(dir), 0L, dir.toString());
+      RelationModel.Loaded loaded;
+      try (TensorSource weights = WeightFiles.open(dir)) {
+        loaded = RelationModel.fromSource(cfg, device, weights, 0L, dir.toString());
+      }
+      if (!loaded.report().initialized().isEmpty()) {
+        loaded.model().close();
+        throw new IOException(incomplete(dir, loaded.report()));
+      }
       return new Opened(loaded.model(), tok, scheme, loaded.report());
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;
     }
+  }
+
+  /**
+   * Why a directory cannot be served: the tensors its config needs that its weights miss or hold in
+   * another shape. Training starts such a model with fresh values where they are missing (a new
+   * head); inference would answer with random values, so it refuses them.
+   */
+  static String incomplete(Path dir, LoadReport report) {
+    List<String> names = report.initialized();
+    return dir
+        + ": the weights miss "
+        + names.size()
+        + " tensor"
+        + (names.size() == 1 ? "" : "s")
+        + " that the model in config.json needs (absent or of another shape): "
+        + String.join(", ", names.subList(0, Math.min(names.size(), 8)))
+        + (names.size() > 8 ? ", …" : "")
+        + ". A model directory to serve or evaluate must be a complete fine-tuned model"
+        + " (a base model without its classifier head is not one)";
   }
 
   /** The input scheme recorded in kret.json, or the plain-HF fallback. */

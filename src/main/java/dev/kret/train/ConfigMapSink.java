@@ -89,7 +89,8 @@ public final class ConfigMapSink implements ProgressSink {
         relative(s.modelPath()),
         s.epochsRun(),
         s.earlyStopped(),
-        s.finishedAt());
+        s.finishedAt(),
+        s.model());
   }
 
   private void retry(String what, Runnable call) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.ModelConfigSpec;
+import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.api.v1alpha1.TrainingSpec;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
@@ -20,11 +21,13 @@ import dev.kret.model.DeviceRequest;
 import dev.kret.model.Djl;
 import dev.kret.model.HeadType;
 import dev.kret.model.InputScheme;
+import dev.kret.model.MaskedLmHead;
 import dev.kret.model.ModelDirectory;
 import dev.kret.model.RelationClassifier;
 import dev.kret.model.RelationModel;
 import dev.kret.model.RobertaConfig;
 import dev.kret.model.weights.TensorData;
+import dev.kret.model.weights.TensorSource;
 import dev.kret.model.weights.WeightFiles;
 import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
@@ -274,7 +277,8 @@ public final class FineTuner {
                 best.modelPath(),
                 history.size(),
                 stopped,
-                Instant.now().toString());
+                Instant.now().toString(),
+                shape(model, scheme.maxLength()));
         JSON.writerWithDefaultPrettyPrinter()
             .writeValue(out.resolve("summary.json").toFile(), summary);
         for (ProgressSink s : sinks) {
@@ -283,6 +287,18 @@ public final class FineTuner {
         return summary;
       }
     }
+  }
+
+  /** The model's size for the summary, from which the operator sizes its predictor. */
+  static ModelShape shape(RelationModel model, int maxLength) {
+    RobertaConfig c = model.config();
+    return new ModelShape(
+        model.parameterCount(),
+        c.numLayers(),
+        c.hiddenSize(),
+        c.numHeads(),
+        c.intermediateSize(),
+        maxLength);
   }
 
   /**
@@ -468,13 +484,19 @@ public final class FineTuner {
       if (spec.training().dropout() != null) {
         cfg = cfg.withDropout(spec.training().dropout());
       }
-      Map<String, TensorData> tensors = WeightFiles.read(dir);
-      RelationModel.Loaded loaded =
-          RelationModel.fromTensors(cfg, device, tensors, seed, dir.toString());
-      System.err.println(loaded.report().summary());
-      Map<String, TensorData> lmHead = new java.util.LinkedHashMap<>(tensors);
-      lmHead.keySet().removeIf(k -> !k.startsWith("lm_head."));
-      return new Base(tok, loaded.model(), lmHead);
+      try (TensorSource tensors = WeightFiles.open(dir)) {
+        // The masked-LM head's own tensors (its decoder weight is the tied word embeddings).
+        Map<String, TensorData> lmHead = new java.util.LinkedHashMap<>();
+        for (String name : MaskedLmHead.shapes(cfg).keySet()) {
+          if (tensors.shapes().containsKey(name)) {
+            lmHead.put(name, tensors.read(name));
+          }
+        }
+        RelationModel.Loaded loaded =
+            RelationModel.fromSource(cfg, device, tensors, seed, dir.toString());
+        System.err.println(loaded.report().summary());
+        return new Base(tok, loaded.model(), lmHead);
+      }
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;

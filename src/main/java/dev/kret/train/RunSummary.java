@@ -1,5 +1,7 @@
 package dev.kret.train;
 
+import dev.kret.api.v1alpha1.ModelShape;
+
 /** The end of a run, as {@code summary.json} and the termination message carry it. */
 public record RunSummary(
     int bestEpoch,
@@ -8,4 +10,5 @@ public record RunSummary(
     String modelPath,
     int epochsRun,
     boolean earlyStopped,
-    String finishedAt) {}
+    String finishedAt,
+    ModelShape model) {}

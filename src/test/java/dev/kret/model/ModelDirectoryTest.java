@@ -1,6 +1,7 @@
 package dev.kret.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.data.Entity;
 import dev.kret.data.Labels;
 import dev.kret.data.RelationExample;
+import dev.kret.model.weights.SafetensorsWriter;
+import dev.kret.model.weights.TensorData;
 import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
 import dev.kret.text.TextTokenizer;
@@ -67,5 +70,36 @@ class ModelDirectoryTest {
     assertThat(tokenizer.path("added_tokens").findValuesAsText("content"))
         .contains("<subj>", "</subj>", "<obj>", "</obj>");
     assertThat(dir).isDirectoryNotContaining("glob:**.tmp*");
+  }
+
+  @Test
+  void aDirectoryWhoseWeightsMissTensorsIsRefusedWithTheirNames(@TempDir Path dir)
+      throws Exception {
+    MarkerScheme scheme = MarkerScheme.ENTITY;
+    Path model = dir.resolve("epoch-1");
+    try (TextTokenizer tok = TextTokenizer.loadBuiltin("klue-roberta-base", scheme.addedTokens())) {
+      RobertaConfig cfg =
+          RobertaConfig.small(tok.vocabSize(), 16, 1, 2, 32, Labels.RELATIONS)
+              .withHead(HeadType.ENTITY_START);
+      try (RelationModel m = RelationModel.random(cfg, Device.cpu(), 4)) {
+        ModelDirectory.save(
+            model,
+            m,
+            tok,
+            new InputScheme(scheme.spec(), HeadType.ENTITY_START.spec(), 64),
+            new ObjectMapper().createObjectNode());
+        // The encoder alone, as a base checkpoint holds it: no classifier.
+        List<TensorData> encoder =
+            m.toTensors().stream().filter(t -> !t.name().startsWith("classifier.")).toList();
+        SafetensorsWriter.write(
+            model.resolve("model.safetensors"), encoder, java.util.Map.of("format", "pt"));
+      }
+    }
+    // Before, the head was filled with random values and the model served them.
+    assertThatThrownBy(() -> ModelDirectory.open(model, Device.cpu()))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("miss 4 tensors")
+        .hasMessageContaining("classifier.dense.weight")
+        .hasMessageContaining("classifier.out_proj.bias");
   }
 }

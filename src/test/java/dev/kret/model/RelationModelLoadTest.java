@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import dev.kret.data.Labels;
 import dev.kret.model.weights.TensorData;
+import dev.kret.model.weights.TensorSource;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,5 +129,41 @@ class RelationModelLoadTest {
     assertThat(RelationModel.noDecay("roberta.embeddings.LayerNorm.weight")).isTrue();
     assertThat(RelationModel.noDecay("roberta.encoder.layer.0.output.dense.weight")).isFalse();
     assertThat(RelationModel.noDecay("roberta.embeddings.word_embeddings.weight")).isFalse();
+  }
+
+  @Test
+  void loadsEachUsedTensorOnceStraightIntoNativeMemoryAndNeverReadsTheRest() throws IOException {
+    Map<String, TensorData> ckpt = maskedLmCheckpoint(CFG, true);
+    java.util.List<String> direct = new java.util.ArrayList<>();
+    java.util.List<String> arrays = new java.util.ArrayList<>();
+    TensorSource all = TensorSource.of(ckpt);
+    TensorSource counting =
+        new TensorSource() {
+          @Override
+          public Map<String, long[]> shapes() {
+            return all.shapes();
+          }
+
+          @Override
+          public TensorData read(String name) throws IOException {
+            arrays.add(name);
+            return all.read(name);
+          }
+
+          @Override
+          public java.nio.ByteBuffer readDirect(String name) throws IOException {
+            direct.add(name);
+            return all.readDirect(name);
+          }
+        };
+    RelationModel.Loaded l = RelationModel.fromSource(CFG, Device.cpu(), counting, 1, "ckpt");
+    try (RelationModel m = l.model()) {
+      assertThat(direct).containsExactlyElementsOf(l.report().loaded());
+      // Nothing through a Java array, and the tensors the model does not use are not read.
+      assertThat(arrays).isEmpty();
+      assertThat(direct).doesNotContain("lm_head.dense.weight", "roberta.pooler.dense.bias");
+      assertThat(m.parameters().get("roberta.embeddings.LayerNorm.weight").toFloatArray())
+          .containsOnly(0f);
+    }
   }
 }

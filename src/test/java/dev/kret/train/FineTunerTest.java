@@ -104,6 +104,19 @@ class FineTunerTest {
     assertThat(out.resolve("summary.json")).isRegularFile();
     assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(3);
     assertThat(summary.bestEpoch()).isEqualTo(bestByMicroF1(rec.epochs));
+    // The size the operator sizes the predictor from, as the model on disk has it.
+    JsonNode model =
+        new ObjectMapper().readTree(out.resolve("summary.json").toFile()).path("model");
+    assertThat(model.path("parameters").asLong()).isGreaterThan(0);
+    assertThat(model.path("layers").asInt())
+        .isEqualTo(
+            new ObjectMapper()
+                .readTree(best.resolve("config.json").toFile())
+                .path("num_hidden_layers")
+                .asInt());
+    assertThat(model.path("maxLength").asInt())
+        .isEqualTo(kret.path("input").path("maxLength").asInt());
+    assertThat(summary.model().plausible()).isTrue();
   }
 
   static int bestByMicroF1(List<EpochRecord> epochs) {

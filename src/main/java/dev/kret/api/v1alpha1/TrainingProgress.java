@@ -90,7 +90,20 @@ public final class TrainingProgress {
       String modelPath,
       Integer epochsRun,
       Boolean earlyStopped,
-      String finishedAt) {}
+      String finishedAt,
+      ModelShape model) {
+
+    public Summary(
+        Integer bestEpoch,
+        String metric,
+        Double value,
+        String modelPath,
+        Integer epochsRun,
+        Boolean earlyStopped,
+        String finishedAt) {
+      this(bestEpoch, metric, value, modelPath, epochsRun, earlyStopped, finishedAt, null);
+    }
+  }
 
   /**
    * {@code device.json}: where the trainer runs and on which libtorch, written when it starts (the

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.ReadableByteChannel;
 
 /** The floating-point element types this package widens to float32, named as safetensors does. */
@@ -38,6 +39,14 @@ enum Dtype {
    * @throws EOFException when the channel ends first
    */
   void read(ReadableByteChannel src, float[] dst, int offset, int count) throws IOException {
+    read(src, FloatBuffer.wrap(dst, offset, count), count);
+  }
+
+  /**
+   * As {@link #read(ReadableByteChannel, float[], int, int)}, into {@code dst} from its position on
+   * (a heap array's or a direct buffer's view).
+   */
+  void read(ReadableByteChannel src, FloatBuffer dst, int count) throws IOException {
     ByteBuffer buf =
         ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, (long) count * bytes + bytes))
             .order(ByteOrder.LITTLE_ENDIAN);
@@ -55,33 +64,35 @@ enum Dtype {
       }
       buf.flip();
       int whole = buf.remaining() / bytes;
-      decode(buf, dst, offset + done, whole);
+      decode(buf, dst, whole);
       done += whole;
       buf.compact();
       buf.limit(buf.capacity());
     }
   }
 
-  /** Decodes {@code count} little-endian elements from {@code src}, advancing it. */
-  void decode(ByteBuffer src, float[] dst, int offset, int count) {
+  /** Decodes {@code count} little-endian elements from {@code src}, advancing both. */
+  void decode(ByteBuffer src, FloatBuffer dst, int count) {
     switch (this) {
       case F32 -> {
-        src.asFloatBuffer().get(dst, offset, count);
+        FloatBuffer floats = src.asFloatBuffer();
+        floats.limit(count);
+        dst.put(floats);
         src.position(src.position() + count * 4);
       }
       case F16 -> {
         for (int i = 0; i < count; i++) {
-          dst[offset + i] = Floats.f16ToFloat(src.getShort());
+          dst.put(Floats.f16ToFloat(src.getShort()));
         }
       }
       case BF16 -> {
         for (int i = 0; i < count; i++) {
-          dst[offset + i] = Floats.bf16ToFloat(src.getShort());
+          dst.put(Floats.bf16ToFloat(src.getShort()));
         }
       }
       case F64 -> {
         for (int i = 0; i < count; i++) {
-          dst[offset + i] = (float) src.getDouble();
+          dst.put((float) src.getDouble());
         }
       }
     }

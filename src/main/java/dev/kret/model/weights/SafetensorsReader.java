@@ -28,55 +28,76 @@ public final class SafetensorsReader {
 
   /** Tensors in header order; every offset is checked against the file before reading. */
   public static LinkedHashMap<String, TensorData> read(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long fileSize = ch.size();
-      if (fileSize < 8) {
-        throw new IOException(file + ": not a safetensors file (" + fileSize + " bytes)");
-      }
-      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, lenBuf, 0);
-      long headerLen = lenBuf.flip().getLong();
-      if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
-        throw new IOException(
-            file
-                + ": header length "
-                + Long.toUnsignedString(headerLen)
-                + " does not fit a "
-                + fileSize
-                + "-byte file (truncated or not safetensors)");
-      }
-      ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-      readFully(ch, headerBuf, 8);
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
-      }
-      if (header == null || !header.isObject()) {
-        throw new IOException(file + ": header is not a JSON object");
-      }
-      long dataStart = 8 + headerLen;
-      long dataSize = fileSize - dataStart;
-
-      LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonNode> e : header.properties()) {
-        String name = e.getKey();
-        if (METADATA_KEY.equals(name)) {
-          continue;
-        }
-        if (WeightFiles.isIndexBuffer(name)
-            && Dtype.fromSafetensors(e.getValue().path("dtype").asText(null)) == null) {
-          continue; // position_ids and friends: integer buffers, not weights
-        }
-        out.put(name, readTensor(file, ch, name, e.getValue(), dataStart, dataSize));
-      }
-      return out;
+    try (TensorSource source = open(file)) {
+      return TensorSource.readAll(source);
     }
   }
 
-  private static TensorData readTensor(
-      Path file, FileChannel ch, String name, JsonNode info, long dataStart, long dataSize)
+  /**
+   * The file as a {@link TensorSource}: the header is read and every entry checked against the file
+   * now (dtype, shape, offsets), the values when each tensor is read. Close it to release the file.
+   */
+  public static TensorSource open(Path file) throws IOException {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      return new Source(file, ch, entries(file, ch));
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /** One tensor's place in the file: its dtype, shape and absolute byte position. */
+  private record Entry(String name, Dtype dtype, long[] shape, long position, int numel) {}
+
+  private static LinkedHashMap<String, Entry> entries(Path file, FileChannel ch)
+      throws IOException {
+    long fileSize = ch.size();
+    if (fileSize < 8) {
+      throw new IOException(file + ": not a safetensors file (" + fileSize + " bytes)");
+    }
+    ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(ch, lenBuf, 0);
+    long headerLen = lenBuf.flip().getLong();
+    if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
+      throw new IOException(
+          file
+              + ": header length "
+              + Long.toUnsignedString(headerLen)
+              + " does not fit a "
+              + fileSize
+              + "-byte file (truncated or not safetensors)");
+    }
+    ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+    readFully(ch, headerBuf, 8);
+    JsonNode header;
+    try {
+      header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IOException(file + ": header is not valid JSON: " + e.getMessage(), e);
+    }
+    if (header == null || !header.isObject()) {
+      throw new IOException(file + ": header is not a JSON object");
+    }
+    long dataStart = 8 + headerLen;
+    long dataSize = fileSize - dataStart;
+
+    LinkedHashMap<String, Entry> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : header.properties()) {
+      String name = e.getKey();
+      if (METADATA_KEY.equals(name)) {
+        continue;
+      }
+      if (WeightFiles.isIndexBuffer(name)
+          && Dtype.fromSafetensors(e.getValue().path("dtype").asText(null)) == null) {
+        continue; // position_ids and friends: integer buffers, not weights
+      }
+      out.put(name, entry(file, name, e.getValue(), dataStart, dataSize));
+    }
+    return out;
+  }
+
+  private static Entry entry(Path file, String name, JsonNode info, long dataStart, long dataSize)
       throws IOException {
     String where = file + ": tensor '" + name + "'";
     String dtypeName = info.path("dtype").asText(null);
@@ -129,14 +150,69 @@ public final class SafetensorsReader {
     if (numel > Integer.MAX_VALUE - 8) {
       throw new IOException(where + ": " + numel + " elements exceed a Java float[]");
     }
-    float[] data = new float[(int) numel];
-    ch.position(dataStart + begin);
-    try {
-      dtype.read(ch, data, 0, data.length);
-    } catch (EOFException ex) {
-      throw new IOException(where + ": file ended early (truncated)", ex);
+    return new Entry(name, dtype, shape, dataStart + begin, (int) numel);
+  }
+
+  /** An open file whose entries are checked; reads a tensor on demand. */
+  private static final class Source implements TensorSource {
+    private final Path file;
+    private final FileChannel ch;
+    private final LinkedHashMap<String, Entry> entries;
+    private final Map<String, long[]> shapes = new LinkedHashMap<>();
+
+    Source(Path file, FileChannel ch, LinkedHashMap<String, Entry> entries) {
+      this.file = file;
+      this.ch = ch;
+      this.entries = entries;
+      entries.forEach((name, e) -> shapes.put(name, e.shape()));
     }
-    return new TensorData(name, shape, data);
+
+    @Override
+    public Map<String, long[]> shapes() {
+      return java.util.Collections.unmodifiableMap(shapes);
+    }
+
+    @Override
+    public TensorData read(String name) throws IOException {
+      Entry e = entries.get(name);
+      if (e == null) {
+        throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
+      }
+      float[] data = new float[e.numel()];
+      synchronized (ch) {
+        ch.position(e.position());
+        try {
+          e.dtype().read(ch, data, 0, data.length);
+        } catch (EOFException ex) {
+          throw new IOException(file + ": tensor '" + name + "': file ended early (truncated)", ex);
+        }
+      }
+      return new TensorData(name, e.shape(), data);
+    }
+
+    @Override
+    public ByteBuffer readDirect(String name) throws IOException {
+      Entry e = entries.get(name);
+      if (e == null) {
+        throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
+      }
+      ByteBuffer out =
+          ByteBuffer.allocateDirect(e.numel() * Float.BYTES).order(ByteOrder.nativeOrder());
+      synchronized (ch) {
+        ch.position(e.position());
+        try {
+          e.dtype().read(ch, out.asFloatBuffer(), e.numel());
+        } catch (EOFException ex) {
+          throw new IOException(file + ": tensor '" + name + "': file ended early (truncated)", ex);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+      ch.close();
+    }
   }
 
   private static long[] longs(String where, JsonNode node, String field) throws IOException {

@@ -84,6 +84,34 @@ class SafetensorsReaderTest {
   }
 
   @Test
+  void readsADirectBufferEqualToTheArrayForEveryDtype() throws IOException {
+    ByteBuffer data = ByteBuffer.allocate(8 + 4 + 4 + 16).order(ByteOrder.LITTLE_ENDIAN);
+    data.putFloat(1.5f).putFloat(-2f); // F32 a
+    data.putShort((short) 0x3C00).putShort((short) 0xC000); // F16 b: 1, -2
+    data.putShort((short) 0x3F80).putShort((short) 0x4040); // BF16 c: 1, 3
+    data.putDouble(0.25).putDouble(-8); // F64 d
+    Path file =
+        handWritten(
+            tmp.resolve("all.safetensors"),
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[8,12]},"
+                + "\"c\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[12,16]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[16,32]}}",
+            data.array());
+    try (TensorSource source = SafetensorsReader.open(file)) {
+      assertThat(source.shapes().keySet()).containsExactly("a", "b", "c", "d");
+      for (String name : source.shapes().keySet()) {
+        ByteBuffer direct = source.readDirect(name);
+        assertThat(direct.isDirect()).isTrue();
+        float[] values = new float[2];
+        direct.order(ByteOrder.nativeOrder()).asFloatBuffer().get(values);
+        assertThat(values).as(name).containsExactly(source.read(name).data());
+      }
+      assertThat(source.read("c").data()).containsExactly(1f, 3f);
+    }
+  }
+
+  @Test
   void rejectsUnsupportedDtypeNamingTensor() throws IOException {
     Path file =
         handWritten(
