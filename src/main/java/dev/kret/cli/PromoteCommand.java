@@ -57,7 +57,8 @@ public class PromoteCommand extends ClusterCommand {
               PromotionSpec q = spec.promotion();
               r.setSpec(
                   spec.withPromotion(
-                      new PromotionSpec(q.policy(), q.serving(), q.minimum(), true)));
+                      new PromotionSpec(
+                          q.policy(), q.serving(), q.minimum(), true, q.resources())));
               return r;
             });
     String state = run.getStatus() == null ? null : run.getStatus().state();

@@ -222,7 +222,8 @@ public final class FineTuneRunStatusBuilder {
         s.bestEpoch(),
         Objects.requireNonNullElse(s.metric(), spec.objective().metric()),
         s.value(),
-        path);
+        path,
+        s.model() != null && s.model().plausible() ? s.model() : null);
   }
 
   /** Epochs whose model path leaves the run's directory keep their metrics but lose the path. */

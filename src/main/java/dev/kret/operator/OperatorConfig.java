@@ -14,6 +14,12 @@ public interface OperatorConfig {
   @WithDefault("ghcr.io/kret-dev/kret:0.1.0")
   String image();
 
+  /**
+   * Secrets (in each run's namespace) to pull that image with, given to trainer and predictor pods:
+   * a comma-separated list, as the chart renders {@code imagePullSecrets}.
+   */
+  Optional<java.util.List<String>> imagePullSecrets();
+
   /** Pull policy of that image. */
   @WithDefault("IfNotPresent")
   String imagePullPolicy();

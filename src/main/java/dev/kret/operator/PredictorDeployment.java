@@ -1,8 +1,12 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.operator.PromotionDecision.Champion;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.HashMap;
@@ -22,6 +26,15 @@ public final class PredictorDeployment {
   public static final String CONTAINER = "predictor";
   public static final int PORT = 8080;
   public static final String MALLOC_ARENA_MAX = "2";
+
+  /** The pod keeps serving this long after it is marked for deletion, before it sees SIGTERM. */
+  static final long PRE_STOP_SECONDS = 5;
+
+  /**
+   * The preStop sleep, kretctl serve's shutdown delay (5 s), its drain of requests in flight (up to
+   * 20 s), freeing the model, and a margin.
+   */
+  static final long TERMINATION_GRACE_SECONDS = 40;
 
   private PredictorDeployment() {}
 
@@ -89,9 +102,37 @@ public final class PredictorDeployment {
     return TrainingJobDependent.MODELS_DIR + "/" + modelPath.replaceFirst("^/+", "");
   }
 
+  static java.util.List<EnvVar> mallocEnv() {
+    return MALLOC_ENV.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .map(e -> new EnvVar(e.getKey(), e.getValue(), null))
+        .toList();
+  }
+
+  /** The operator's image pull secrets, for trainer and predictor pods alike. */
+  static java.util.List<LocalObjectReference> pullSecrets(OperatorConfig config) {
+    return config.imagePullSecrets().orElse(java.util.List.of()).stream()
+        .map(LocalObjectReference::new)
+        .toList();
+  }
+
   public static Map<String, String> selector(String serving) {
     return Map.of("app.kubernetes.io/name", serving, Labels.COMPONENT, "predictor");
   }
+
+  /**
+   * glibc's allocator for the predictor: two arenas (64 HTTP threads run the Rust tokenizer, each
+   * would get its own), and every block over 1 MiB mapped and returned to the system when freed,
+   * with the heap trimmed above 1 MiB free. Without the fixed thresholds glibc raises its mmap
+   * threshold after the first large free and keeps a batch's freed activations (tens of MB each) in
+   * its arenas: a roberta-base predictor stayed at 1.19 GB when ready instead of 0.79 GB
+   * (bench/predictor-memory). Also set in the image.
+   */
+  static final Map<String, String> MALLOC_ENV =
+      Map.of(
+          "MALLOC_ARENA_MAX", MALLOC_ARENA_MAX,
+          "MALLOC_MMAP_THRESHOLD_", "1048576",
+          "MALLOC_TRIM_THRESHOLD_", "1048576");
 
   /** The desired Deployment serving {@code modelPath}, based on the existing one if any. */
   public static Deployment desired(
@@ -100,8 +141,12 @@ public final class PredictorDeployment {
       String modelPath,
       String metric,
       Double value,
+      ModelShape model,
       Deployment existing,
       OperatorConfig config) {
+    var promotion = FineTuneRunStatusBuilder.specOf(run).promotion();
+    ResourceRequirements resources =
+        PredictorSizing.of(promotion == null ? null : promotion.resources(), model);
     String claim = RunDefaults.of(config).applyTo(run).storage().claimName();
     Map<String, String> annotations = new HashMap<>();
     annotations.put(MODEL_PATH, modelPath);
@@ -144,10 +189,18 @@ public final class PredictorDeployment {
         .addToAnnotations(MODEL_PATH, modelPath)
         .endMetadata()
         .withNewSpec()
+        // Restricted Pod Security: the predictor talks to no API server, so it gets no token.
+        .withAutomountServiceAccountToken(false)
+        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+        .withImagePullSecrets(pullSecrets(config))
         .withNewSecurityContext()
         .withRunAsNonRoot(true)
         .withRunAsUser(config.runAsUser())
+        .withRunAsGroup(config.runAsUser())
         .withFsGroup(config.runAsUser())
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
         .endSecurityContext()
         .addNewContainer()
         .withName(CONTAINER)
@@ -162,13 +215,12 @@ public final class PredictorDeployment {
         .withName("DJL_OFFLINE")
         .withValue("true")
         .endEnv()
-        // glibc gives each thread that allocates natively (64 HTTP threads run the Rust
-        // tokenizer) its own arena, up to 8 per core; two arenas kept the tiny model's RSS
-        // ~100 MB lower at the same throughput (docs/serving.md, memory). Also set in the image.
+        .addAllToEnv(mallocEnv())
         .addNewEnv()
-        .withName("MALLOC_ARENA_MAX")
-        .withValue(MALLOC_ARENA_MAX)
+        .withName("JAVA_OPTS_APPEND")
+        .withValue(PredictorSizing.javaOptions(resources))
         .endEnv()
+        .withResources(resources)
         .addNewPort()
         .withName("http")
         .withContainerPort(PORT)
@@ -180,6 +232,13 @@ public final class PredictorDeployment {
         .endHttpGet()
         .withPeriodSeconds(5)
         .endReadinessProbe()
+        // Endpoints are withdrawn while the pod still serves: the preStop sleep, then kretctl
+        // serve's own shutdown delay (not ready, still answering), then its drain.
+        .withNewLifecycle()
+        .withNewPreStop()
+        .withNewSleep(PRE_STOP_SECONDS)
+        .endPreStop()
+        .endLifecycle()
         .withNewLivenessProbe()
         .withNewHttpGet()
         .withPath("/v2/health/live")

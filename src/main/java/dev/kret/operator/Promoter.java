@@ -82,6 +82,7 @@ public class Promoter {
             modelPath,
             status.best().metric(),
             status.best().value(),
+            status.best().model(),
             existing,
             config);
     if (existing == null) {

@@ -109,6 +109,7 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
         .withNodeSelector(res.nodeSelector().isEmpty() ? null : res.nodeSelector())
         .withTolerations(res.tolerations().isEmpty() ? null : res.tolerations())
         .withPriorityClassName(res.priorityClassName())
+        .withImagePullSecrets(PredictorDeployment.pullSecrets(config))
         .withNewSecurityContext()
         .withRunAsNonRoot(true)
         .withRunAsUser(config.runAsUser())

@@ -93,10 +93,14 @@ class ChartTest {
                     .withName("kret")
                     .set("gpu.nodeSelector.nvidia\\.com/gpu\\.present", "true")
                     .set("kueue.queueName", "gpu")
+                    .set("imagePullSecrets[0].name", "regcred")
+                    .set("imagePullSecrets[1].name", "mirror")
                     .call())
             .get("Deployment/kret-operator")
             .at("/spec/template/spec/containers/0");
     Map<String, String> env = env(c);
+    // SmallRye reads a list property as comma-separated values.
+    assertThat(env.get("KRET_OPERATOR_IMAGE_PULL_SECRETS")).isEqualTo("regcred,mirror");
     assertThat(
             new ConfigValues.NodeSelectorConverter()
                 .convert(env.get("KRET_OPERATOR_GPU_NODE_SELECTOR"))

@@ -183,6 +183,31 @@ class FineTuneRunStatusBuilderTest {
   }
 
   @Test
+  void theBestEpochCarriesTheModelSizeOnlyWhenItIsPlausible() {
+    String model =
+        ",\"model\":{\"parameters\":110618398,\"layers\":12,\"hiddenSize\":768,\"heads\":12,"
+            + "\"intermediateSize\":3072,\"maxLength\":256}}";
+    String summary = summaryJson(2, 65.0, false).replaceFirst("}$", model);
+    var data =
+        progress(
+            "epoch-0001.json", epochJson(1, 50.0),
+            "epoch-0002.json", epochJson(2, 65.0),
+            "summary.json", summary);
+    FineTuneRunStatus s = build(run(2), data, jobWithCondition("Complete", null, null), List.of());
+    assertThat(s.best().model())
+        .isEqualTo(new dev.kret.api.v1alpha1.ModelShape(110618398L, 12, 768, 12, 3072, 256));
+    // The trainer can write anything there: a size the operator cannot believe is dropped.
+    var lying =
+        progress(
+            "epoch-0001.json", epochJson(1, 50.0),
+            "epoch-0002.json", epochJson(2, 65.0),
+            "summary.json", summary.replace("\"heads\":12", "\"heads\":-12"));
+    s = build(run(2), lying, jobWithCondition("Complete", null, null), List.of());
+    assertThat(s.best().model()).isNull();
+    assertThat(s.best().modelPath()).isEqualTo("ml/klue/epoch-2");
+  }
+
+  @Test
   void reportsEarlyStoppedAsASuccess() {
     var data =
         progress("epoch-0001.json", epochJson(1, 50.0), "summary.json", summaryJson(1, 50.0, true));

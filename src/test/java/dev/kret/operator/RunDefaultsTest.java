@@ -143,6 +143,7 @@ class RunDefaultsTest {
             "micro_f1",
             60.0,
             null,
+            null,
             configWithDefaults());
     assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
         .anySatisfy(

@@ -13,6 +13,11 @@ class TestConfig implements OperatorConfig {
   }
 
   @Override
+  public java.util.Optional<java.util.List<String>> imagePullSecrets() {
+    return java.util.Optional.of(java.util.List.of("regcred"));
+  }
+
+  @Override
   public String imagePullPolicy() {
     return "IfNotPresent";
   }

@@ -21,7 +21,10 @@ public record PromotionSpec(
     @JsonPropertyDescription("Threshold a model must reach to be promoted.") MinimumSpec minimum,
     @JsonPropertyDescription(
             "Set by kretctl promote under policy Manual: serve this run's best epoch even if the served model scores better (minimum still applies).")
-        Boolean approved) {
+        Boolean approved,
+    @JsonPropertyDescription(
+            "CPU and memory of each predictor pod; by default derived from the served model's size and input length.")
+        PredictorResourcesSpec resources) {
 
   public static final String DEFAULT_POLICY = "Auto";
 
@@ -32,7 +35,11 @@ public record PromotionSpec(
   public static final String SERVING_PATTERN = "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
 
   public PromotionSpec(String policy, String serving, MinimumSpec minimum) {
-    this(policy, serving, minimum, null);
+    this(policy, serving, minimum, null, null);
+  }
+
+  public PromotionSpec(String policy, String serving, MinimumSpec minimum, Boolean approved) {
+    this(policy, serving, minimum, approved, null);
   }
 
   public PromotionSpec withDefaults() {
@@ -40,6 +47,7 @@ public record PromotionSpec(
         Objects.requireNonNullElse(policy, DEFAULT_POLICY),
         serving,
         minimum,
-        Objects.requireNonNullElse(approved, false));
+        Objects.requireNonNullElse(approved, false),
+        resources);
   }
 }
