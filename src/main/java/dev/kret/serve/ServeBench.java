@@ -119,8 +119,8 @@ public final class ServeBench {
       if (thread.startsWith("kret-http-")) {
         return "http";
       }
-      if (thread.equals("HTTP-Dispatcher")) {
-        return "http-dispatch";
+      if (thread.startsWith("vert.x-eventloop")) {
+        return "http-io";
       }
       if (thread.equals("kret-batcher-gather")) {
         return "gather";
