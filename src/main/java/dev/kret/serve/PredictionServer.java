@@ -203,6 +203,7 @@ public final class PredictionServer implements AutoCloseable {
               limits.maxQueue(),
               metrics::batch);
       batcher = b;
+      metrics.watchQueue(b);
       long t0 = System.nanoTime();
       List<List<Encoded>> passes = Warmup.batches(c, config.maxBatch());
       b.warmUp(
