@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import org.jboss.logging.Logger;
 
 /**
  * Gathers the instances of concurrent requests into forward passes of at most {@code maxBatch}
@@ -21,19 +23,32 @@ import java.util.function.IntConsumer;
  * worker is busy it keeps filling the batch. So the next batch fills while a worker computes, and a
  * worker that finishes finds its next batch ready instead of waiting {@code maxWait} for one
  * (measured: that wait idled one worker ~25% of the time on the tiny model).
+ *
+ * <p>Admission: at most {@code maxQueue} instances wait; a request that would go past it fails at
+ * once with {@link ServeError.Kind#QUEUE_FULL}. A request whose future is already done (cancelled
+ * because its client went away, timed out, or failed) has its waiting instances dropped, never
+ * computed. Neither thread dies of an error: a failed batch fails its requests and the loop goes
+ * on; only an {@link Error} on the gatherer stops it, and then {@link #alive()} says so (liveness).
  */
 public final class MicroBatcher implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(MicroBatcher.class);
 
   private final Function<List<Encoded>, float[][]> forward;
   private final int maxBatch;
   private final long maxWaitNanos;
   private final IntConsumer onBatch;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  private final int maxQueue;
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger dropped = new AtomicInteger();
   private final int workerCount;
   private final Semaphore idle;
   private final ExecutorService workers;
+  private final Executor dispatch;
   private final Thread gatherer;
   private volatile boolean closed;
+  private volatile Throwable broken;
 
   /** One instance of a request: its encoding and where its row goes. */
   private record Item(Pending request, int index, Encoded encoded) {}
@@ -74,7 +89,24 @@ public final class MicroBatcher implements AutoCloseable {
       Duration maxWait,
       int workers,
       IntConsumer onBatch) {
+    this(forward, maxBatch, maxWait, workers, Integer.MAX_VALUE, onBatch, null);
+  }
+
+  /**
+   * @param maxQueue instances that may wait at most
+   * @param dispatch runs each gathered batch; null for the batcher's own worker threads (tests pass
+   *     one that fails)
+   */
+  MicroBatcher(
+      Function<List<Encoded>, float[][]> forward,
+      int maxBatch,
+      Duration maxWait,
+      int workers,
+      int maxQueue,
+      IntConsumer onBatch,
+      Executor dispatch) {
     this.forward = forward;
+    this.maxQueue = maxQueue;
     this.maxBatch = maxBatch;
     this.maxWaitNanos = maxWait.toNanos();
     this.onBatch = onBatch;
@@ -95,21 +127,54 @@ public final class MicroBatcher implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.dispatch = dispatch == null ? this.workers : dispatch;
     this.gatherer = new Thread(this::gatherLoop, "kret-batcher-gather");
     gatherer.setDaemon(true);
     gatherer.start();
   }
 
-  /** Queues a request's instances; the future yields one row per instance, in order. */
+  /** The batcher with a bounded queue, run by its own worker threads. */
+  public static MicroBatcher bounded(
+      Function<List<Encoded>, float[][]> forward,
+      int maxBatch,
+      Duration maxWait,
+      int workers,
+      int maxQueue,
+      IntConsumer onBatch) {
+    return new MicroBatcher(forward, maxBatch, maxWait, workers, maxQueue, onBatch, null);
+  }
+
+  /**
+   * Queues a request's instances; the future yields one row per instance, in order. Cancelling it
+   * (or completing it any other way) drops the instances still waiting.
+   */
   public CompletableFuture<float[][]> submit(List<Encoded> instances) {
     if (closed) {
       return CompletableFuture.failedFuture(
           new ServeError(ServeError.Kind.SHUTTING_DOWN, "the server is shutting down"));
     }
+    if (broken != null) {
+      return CompletableFuture.failedFuture(
+          new ServeError(
+              ServeError.Kind.BATCHER_STOPPED,
+              "the batching thread has stopped; liveness fails until the pod restarts"));
+    }
     if (instances.isEmpty()) {
       return CompletableFuture.completedFuture(new float[0][]);
     }
-    Pending p = new Pending(instances.size());
+    int n = instances.size();
+    if (queued.addAndGet(n) > maxQueue) {
+      int waiting = queued.addAndGet(-n);
+      return CompletableFuture.failedFuture(
+          new ServeError(
+              ServeError.Kind.QUEUE_FULL,
+              "the batch queue is full ("
+                  + waiting
+                  + " instances waiting, at most "
+                  + maxQueue
+                  + " (--max-queue)); retry later"));
+    }
+    Pending p = new Pending(n);
     for (int i = 0; i < instances.size(); i++) {
       queue.add(new Item(p, i, instances.get(i)));
     }
@@ -155,10 +220,26 @@ public final class MicroBatcher implements AutoCloseable {
     }
   }
 
+  /** False once the gatherer has stopped on an error: nothing queued will be computed again. */
+  public boolean alive() {
+    return broken == null && (gatherer.isAlive() || closed);
+  }
+
+  /** Instances dropped unseen by the model because their request was already done. */
+  public int dropped() {
+    return dropped.get();
+  }
+
+  /** Instances waiting for a forward pass. */
+  public int queued() {
+    return queued.get();
+  }
+
   private void gatherLoop() {
-    try {
-      while (true) {
-        List<Item> batch = new ArrayList<>(maxBatch);
+    while (true) {
+      List<Item> batch = new ArrayList<>(maxBatch);
+      boolean permit = false;
+      try {
         if (!gather(batch)) {
           return;
         }
@@ -166,7 +247,8 @@ public final class MicroBatcher implements AutoCloseable {
           continue;
         }
         awaitIdleWorker(batch);
-        workers.execute(
+        permit = true;
+        dispatch.execute(
             () -> {
               try {
                 run(batch);
@@ -175,9 +257,40 @@ public final class MicroBatcher implements AutoCloseable {
                 queue.add(WAKE);
               }
             });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(batch, e);
+        return;
+      } catch (RuntimeException e) {
+        // The batch could not be handed over: its requests fail, the next batch is gathered.
+        LOG.errorf(e, "could not run a batch of %d instances", batch.size());
+        if (permit) {
+          idle.release();
+        }
+        fail(batch, e);
+      } catch (Error e) {
+        // Out of memory or worse: stop, fail everything waiting, and let liveness report it.
+        LOG.errorf(e, "the batching thread stops");
+        broken = e;
+        fail(batch, e);
+        failQueued(e);
+        return;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void fail(List<Item> batch, Throwable e) {
+    for (Item item : batch) {
+      item.request.done.completeExceptionally(e);
+    }
+  }
+
+  private void failQueued(Throwable e) {
+    for (Item item = queue.poll(); item != null; item = queue.poll()) {
+      if (item != WAKE) {
+        queued.decrementAndGet();
+        item.request.done.completeExceptionally(e);
+      }
     }
   }
 
@@ -208,7 +321,13 @@ public final class MicroBatcher implements AutoCloseable {
       }
       // Wakes for a new instance or for WAKE from a worker that finished.
       Item next = queue.take();
-      if (next != WAKE) {
+      if (next == WAKE) {
+        continue;
+      }
+      queued.decrementAndGet();
+      if (next.request.done.isDone()) {
+        dropped.incrementAndGet();
+      } else {
         batch.add(next);
       }
     }
@@ -229,30 +348,53 @@ public final class MicroBatcher implements AutoCloseable {
           return null;
         }
       }
-      if (next != WAKE) {
-        return next;
+      if (next == WAKE) {
+        continue;
       }
+      queued.decrementAndGet();
+      if (next.request.done.isDone()) {
+        dropped.incrementAndGet();
+        continue;
+      }
+      return next;
     }
   }
 
-  private void run(List<Item> batch) {
-    List<Encoded> encoded = new ArrayList<>(batch.size());
-    for (Item item : batch) {
-      encoded.add(item.encoded);
-    }
-    float[][] rows;
-    try {
-      rows = forward.apply(encoded);
-      onBatch.accept(batch.size());
-    } catch (RuntimeException | Error e) {
-      for (Item item : batch) {
-        item.request.done.completeExceptionally(e);
+  /** One forward pass; whatever goes wrong fails this batch's requests and nothing else. */
+  private void run(List<Item> gathered) {
+    // Requests that ended while the batch waited for a worker are not computed either.
+    List<Item> batch = new ArrayList<>(gathered.size());
+    for (Item item : gathered) {
+      if (item.request.done.isDone()) {
+        dropped.incrementAndGet();
+      } else {
+        batch.add(item);
       }
+    }
+    if (batch.isEmpty()) {
       return;
     }
-    for (int i = 0; i < batch.size(); i++) {
-      Item item = batch.get(i);
-      item.request.put(item.index, rows[i]);
+    try {
+      List<Encoded> encoded = new ArrayList<>(batch.size());
+      for (Item item : batch) {
+        encoded.add(item.encoded);
+      }
+      float[][] rows = forward.apply(encoded);
+      if (rows == null || rows.length != batch.size()) {
+        throw new IllegalStateException(
+            "forward pass returned "
+                + (rows == null ? "null" : rows.length + " rows")
+                + " for "
+                + batch.size()
+                + " instances");
+      }
+      onBatch.accept(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        Item item = batch.get(i);
+        item.request.put(item.index, rows[i]);
+      }
+    } catch (Throwable e) {
+      fail(batch, e);
     }
   }
 
@@ -262,6 +404,9 @@ public final class MicroBatcher implements AutoCloseable {
     closed = true;
     try {
       gatherer.join();
+      if (broken != null) {
+        failQueued(broken);
+      }
       workers.shutdown();
       workers.awaitTermination(1, TimeUnit.MINUTES);
     } catch (InterruptedException e) {

@@ -1,38 +1,59 @@
 package dev.kret.serve;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.kret.data.Labels;
 import dev.kret.data.RelationExample;
 import dev.kret.model.ModelDirectory;
 import dev.kret.model.RelationClassifier;
 import dev.kret.serve.ServeError.Kind;
 import dev.kret.text.RelationEncoder.Encoded;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
  * The HTTP endpoint of one model: binds first, loads the model in the background (readiness flips
- * once it is loaded), then answers KServe V1 and Open Inference Protocol requests through a {@link
- * MicroBatcher}. {@link #close()} stops accepting, drains in-flight requests, then frees the model.
+ * once it is loaded and warmed up), then answers KServe V1 and Open Inference Protocol requests
+ * through a {@link MicroBatcher}. {@link #shutdown()} (SIGTERM) withdraws readiness, keeps serving
+ * for the shutdown delay, then {@link #close()}s: in-flight requests drain, the model is freed.
+ *
+ * <p>I/O is Vert.x's (non-blocking accept and parsing on one event loop): a connection that stalls
+ * costs a socket, not a thread, so probes are answered whatever clients do. Health, readiness and
+ * metrics are answered on the event loop; prediction bodies are validated and encoded on the {@code
+ * kret-http-N} threads, and answered when the batcher completes them, with no thread waiting.
  */
 public final class PredictionServer implements AutoCloseable {
 
@@ -50,38 +71,55 @@ public final class PredictionServer implements AutoCloseable {
     }
   }
 
-  private static final Logger LOG = Logger.getLogger(PredictionServer.class);
-
-  static {
-    // The JDK server writes headers and body in separate segments; with Nagle on, the body waits
-    // for the client's delayed ACK (~40 ms per request). Read once, when the server class loads.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
-
-  private static final long RESULT_TIMEOUT_SECONDS = 120;
-
-  private final ServeConfig config;
-  private final ServeMetrics metrics = new ServeMetrics();
-  private final HttpServer http;
-  private final ExecutorService handlers;
-  private final CompletableFuture<Void> loaded = new CompletableFuture<>();
-  private volatile ModelDirectory.Opened opened;
-  private volatile RelationClassifier classifier;
-  private volatile MicroBatcher batcher;
-  private volatile boolean closing;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final WarmupListener warmupListener;
-
   /** Told each warm-up pass (rows, longest row), before readiness flips; for tests. */
   @FunctionalInterface
   interface WarmupListener {
     void pass(PredictionServer server, int rows, int length);
   }
 
-  private PredictionServer(ServeConfig config, WarmupListener warmupListener) throws IOException {
+  /** What tests may put around the model's forward pass (a failing engine, a slow one). */
+  interface ForwardWrapper extends UnaryOperator<Function<List<Encoded>, float[][]>> {}
+
+  private static final Logger LOG = Logger.getLogger(PredictionServer.class);
+
+  /** A client's own X-Request-Id is echoed when it looks like an id; otherwise one is made. */
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  private final ServeConfig config;
+  private final ServeConfig.Limits limits;
+  private final ServeMetrics metrics = new ServeMetrics();
+  private final Vertx vertx;
+  private final HttpServer http;
+  private final ExecutorService handlers;
+  private final AtomicInteger waitingForHandler = new AtomicInteger();
+  private final Map<HttpConnection, Long> requestTimers = new ConcurrentHashMap<>();
+  private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+  private volatile ModelDirectory.Opened opened;
+  private volatile RelationClassifier classifier;
+  private volatile MicroBatcher batcher;
+  private volatile boolean stopping;
+  private volatile boolean closed;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final WarmupListener warmupListener;
+  private final ForwardWrapper forwardWrapper;
+
+  private PredictionServer(
+      ServeConfig config, WarmupListener warmupListener, ForwardWrapper forwardWrapper) {
     this.config = config;
+    this.limits = config.limits();
     this.warmupListener = warmupListener;
-    this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
+    this.forwardWrapper = forwardWrapper;
+    this.vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                // One server instance uses one event loop; it only parses and routes.
+                .setEventLoopPoolSize(1)
+                .setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1)
+                .setFileSystemOptions(
+                    new FileSystemOptions()
+                        .setFileCachingEnabled(false)
+                        .setClassPathResolvingEnabled(false)));
     AtomicInteger n = new AtomicInteger();
     this.handlers =
         new ThreadPoolExecutor(
@@ -95,19 +133,51 @@ public final class PredictionServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    http.setExecutor(handlers);
-    http.createContext("/", this::handle);
+    this.http =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setTcpNoDelay(true)
+                .setAcceptBacklog(1024)
+                .setIdleTimeout((int) limits.idleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16 * 1024)
+                .setHandle100ContinueAutomatically(true)
+                // HTTP/1.1 only: no waiting for enough bytes to tell an h2c preface apart.
+                .setHttp2ClearTextEnabled(false));
+    http.connectionHandler(this::connected);
+    http.requestHandler(this::handle);
   }
 
   /** Binds the port, then loads the model in the background. */
   public static PredictionServer start(ServeConfig config, Loader loader) throws IOException {
-    return start(config, loader, (server, rows, length) -> {});
+    return start(config, loader, (server, rows, length) -> {}, forward -> forward);
   }
 
   static PredictionServer start(ServeConfig config, Loader loader, WarmupListener warmup)
       throws IOException {
-    PredictionServer s = new PredictionServer(config, warmup);
-    s.http.start();
+    return start(config, loader, warmup, forward -> forward);
+  }
+
+  static PredictionServer start(
+      ServeConfig config, Loader loader, WarmupListener warmup, ForwardWrapper forward)
+      throws IOException {
+    PredictionServer s = new PredictionServer(config, warmup, forward);
+    try {
+      s.http.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      s.vertx.close();
+      s.handlers.shutdownNow();
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IOException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      s.vertx.close();
+      throw new IOException("interrupted while binding", e);
+    }
     Thread t = new Thread(() -> s.load(loader), "kret-model-load");
     t.setDaemon(true);
     t.start();
@@ -117,7 +187,7 @@ public final class PredictionServer implements AutoCloseable {
   private void load(Loader loader) {
     try {
       ModelDirectory.Opened o = loader.load();
-      if (closing) {
+      if (closed) {
         o.close();
         loaded.completeExceptionally(new IllegalStateException("closed while loading"));
         return;
@@ -125,9 +195,15 @@ public final class PredictionServer implements AutoCloseable {
       RelationClassifier c = new RelationClassifier(o);
       opened = o;
       MicroBatcher b =
-          new MicroBatcher(
-              c::forward, config.maxBatch(), config.maxWait(), config.workers(), metrics::batch);
+          MicroBatcher.bounded(
+              forwardWrapper.apply(c::forward),
+              config.maxBatch(),
+              config.maxWait(),
+              config.workers(),
+              limits.maxQueue(),
+              metrics::batch);
       batcher = b;
+      metrics.watchQueue(b);
       long t0 = System.nanoTime();
       List<List<Encoded>> passes = Warmup.batches(c, config.maxBatch());
       b.warmUp(
@@ -156,12 +232,31 @@ public final class PredictionServer implements AutoCloseable {
     return loaded;
   }
 
+  /** Loaded, warmed up, and not shutting down: what the readiness probe says. */
   public boolean ready() {
-    return loaded.isDone() && !loaded.isCompletedExceptionally() && !closing;
+    return loaded.isDone() && !loaded.isCompletedExceptionally() && !stopping;
+  }
+
+  /** False once the batching thread has stopped: what the liveness probe says. */
+  public boolean live() {
+    MicroBatcher b = batcher;
+    return b == null || b.alive();
+  }
+
+  /** Instances waiting for a forward pass. */
+  public int queuedInstances() {
+    MicroBatcher b = batcher;
+    return b == null ? 0 : b.queued();
+  }
+
+  /** Instances dropped unseen by the model: their client went away or their request timed out. */
+  public int droppedInstances() {
+    MicroBatcher b = batcher;
+    return b == null ? 0 : b.dropped();
   }
 
   public int port() {
-    return http.getAddress().getPort();
+    return http.actualPort();
   }
 
   public String baseUrl() {
@@ -182,15 +277,39 @@ public final class PredictionServer implements AutoCloseable {
     return config;
   }
 
-  /** Stops accepting, waits up to the drain time for in-flight requests, frees the model. */
+  /**
+   * What SIGTERM does: readiness goes false at once and every response asks its client to reconnect
+   * ({@code Connection: close}), so that keep-alive clients move to the pods still in the Service;
+   * requests are still served for the shutdown delay while the endpoints are withdrawn; then {@link
+   * #close()}.
+   */
+  public void shutdown() {
+    stopping = true;
+    LOG.infof(
+        "shutting down: not ready; serving %d ms more, then draining for up to %d ms",
+        limits.shutdownDelay().toMillis(), config.drain().toMillis());
+    try {
+      Thread.sleep(limits.shutdownDelay().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /**
+   * Closes idle connections, waits up to the drain time for in-flight requests (still serving the
+   * ones that arrive meanwhile, each on a connection then closed), closes the listener and every
+   * connection, then frees the model.
+   */
   @Override
   public synchronized void close() {
-    if (closing && opened == null) {
+    if (closed) {
       return;
     }
-    closing = true;
-    // Wait for in-flight exchanges ourselves: JDK 17's HttpServer.stop(delay) waits the whole delay
-    // when nothing is in flight; new requests meanwhile get 503.
+    stopping = true;
+    closed = true;
+    // A connection between requests has nothing in flight: closing it loses nothing.
+    requestTimers.keySet().forEach(HttpConnection::close);
     long deadline = System.nanoTime() + config.drain().toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
@@ -200,7 +319,10 @@ public final class PredictionServer implements AutoCloseable {
         break;
       }
     }
-    http.stop(0);
+    if (inFlight.get() > 0) {
+      LOG.warnf("drain time is up with %d requests in flight; closing", inFlight.get());
+    }
+    await(http.close());
     handlers.shutdown();
     try {
       handlers.awaitTermination(config.drain().toSeconds() + 1, TimeUnit.SECONDS);
@@ -214,85 +336,134 @@ public final class PredictionServer implements AutoCloseable {
       opened.close();
       opened = null;
     }
+    await(vertx.close());
+  }
+
+  private static void await(io.vertx.core.Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.debugf("while closing: %s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- connections ----
+
+  /**
+   * A new connection must send its first request line and headers within the header timeout; after
+   * each response the next request must arrive within the idle timeout (keep-alive). A client that
+   * dribbles bytes keeps Vert.x's idle timer alive but not this one.
+   */
+  private void connected(HttpConnection conn) {
+    armRequestTimer(conn, limits.headerTimeout().toMillis());
+    conn.closeHandler(v -> disarmRequestTimer(conn));
+  }
+
+  private void armRequestTimer(HttpConnection conn, long millis) {
+    long[] id = new long[1];
+    id[0] =
+        vertx.setTimer(
+            millis,
+            t -> {
+              if (requestTimers.remove(conn, id[0])) {
+                LOG.debugf("closing %s: no complete request within %d ms", conn, millis);
+                conn.close();
+              }
+            });
+    Long old = requestTimers.put(conn, id[0]);
+    if (old != null) {
+      vertx.cancelTimer(old);
+    }
+    if (closed) {
+      conn.close();
+    }
+  }
+
+  private void disarmRequestTimer(HttpConnection conn) {
+    Long id = requestTimers.remove(conn);
+    if (id != null) {
+      vertx.cancelTimer(id);
+    }
   }
 
   // ---- routing ----
 
-  private void handle(HttpExchange ex) {
-    long t0 = System.nanoTime();
+  private void handle(HttpServerRequest req) {
+    disarmRequestTimer(req.connection());
+    Exchange x = new Exchange(req);
     inFlight.incrementAndGet();
-    String endpoint = "unknown";
-    int status;
+    req.response().closeHandler(v -> x.clientGone());
     try {
-      String path = ex.getRequestURI().getRawPath();
-      String method = ex.getRequestMethod();
-      if (path.equals("/v2/health/live")) {
-        endpoint = "v2_live";
-        get(method);
-        status = json(ex, 200, obj().put("live", true));
-      } else if (path.equals("/v2/health/ready")) {
-        endpoint = "v2_ready";
-        get(method);
-        status = json(ex, ready() ? 200 : 503, obj().put("ready", ready()));
-      } else if (path.equals("/v2") || path.equals("/v2/")) {
-        endpoint = "v2_server";
-        get(method);
-        ObjectNode n = obj().put("name", "kret").put("version", "0.1.0");
-        n.putArray("extensions");
-        status = json(ex, 200, n);
-      } else if (path.equals("/metrics")) {
-        endpoint = "metrics";
-        get(method);
-        status = text(ex, 200, metrics.render(liveArrays(), ServeBench.rssKb() * 1024));
-      } else if (path.startsWith("/v2/models/")) {
-        String rest = path.substring("/v2/models/".length());
-        if (rest.endsWith("/infer")) {
-          endpoint = "v2_infer";
-          model(rest.substring(0, rest.length() - "/infer".length()));
-          post(method);
-          status = v2Infer(ex);
-        } else if (rest.endsWith("/ready")) {
-          endpoint = "v2_model_ready";
-          model(rest.substring(0, rest.length() - "/ready".length()));
-          get(method);
-          status =
-              json(ex, ready() ? 200 : 503, obj().put("name", config.name()).put("ready", ready()));
-        } else {
-          endpoint = "v2_metadata";
-          model(rest);
-          get(method);
-          status = json(ex, 200, v2Metadata());
-        }
-      } else if (path.startsWith("/v1/models/")) {
-        String rest = path.substring("/v1/models/".length());
-        if (rest.endsWith(":predict")) {
-          endpoint = "v1_predict";
-          model(rest.substring(0, rest.length() - ":predict".length()));
-          post(method);
-          status = v1Predict(ex);
-        } else {
-          endpoint = "v1_metadata";
-          model(rest);
-          get(method);
-          ObjectNode n = obj().put("name", config.name()).put("ready", ready());
-          labels(n.putArray("labels"));
-          status = json(ex, 200, n);
-        }
-      } else {
-        throw new ServeError(Kind.NOT_FOUND, "no endpoint at " + path);
-      }
+      route(x);
     } catch (ServeError e) {
-      metrics.error(e.kind());
-      status = error(ex, e.status(), e.getMessage());
+      x.fail(e);
     } catch (RuntimeException e) {
-      LOG.errorf(e, "request %s failed", ex.getRequestURI());
-      metrics.error(Kind.INTERNAL);
-      status = error(ex, 500, "internal error: " + e);
-    } finally {
-      ex.close();
-      inFlight.decrementAndGet();
+      x.internal(e);
     }
-    metrics.request(endpoint, status, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private void route(Exchange x) {
+    String path = x.req.path();
+    String method = x.req.method().name();
+    if (path.equals("/v2/health/live")) {
+      x.endpoint = "v2_live";
+      get(method);
+      boolean live = live();
+      x.json(live ? 200 : 503, obj().put("live", live));
+    } else if (path.equals("/v2/health/ready")) {
+      x.endpoint = "v2_ready";
+      get(method);
+      boolean ready = ready();
+      x.json(ready ? 200 : 503, obj().put("ready", ready));
+    } else if (path.equals("/v2") || path.equals("/v2/")) {
+      x.endpoint = "v2_server";
+      get(method);
+      ObjectNode n = obj().put("name", "kret").put("version", "0.1.0");
+      n.putArray("extensions");
+      x.json(200, n);
+    } else if (path.equals("/metrics")) {
+      x.endpoint = "metrics";
+      get(method);
+      x.text(200, metrics.render(liveArrays(), ServeBench.rssKb() * 1024));
+    } else if (path.startsWith("/v2/models/")) {
+      String rest = path.substring("/v2/models/".length());
+      if (rest.endsWith("/infer")) {
+        x.endpoint = "v2_infer";
+        model(rest.substring(0, rest.length() - "/infer".length()));
+        post(method);
+        readBody(x, body -> v2Infer(x, body));
+      } else if (rest.endsWith("/ready")) {
+        x.endpoint = "v2_model_ready";
+        model(rest.substring(0, rest.length() - "/ready".length()));
+        get(method);
+        boolean ready = ready();
+        x.json(ready ? 200 : 503, obj().put("name", config.name()).put("ready", ready));
+      } else {
+        x.endpoint = "v2_metadata";
+        model(rest);
+        get(method);
+        x.json(200, v2Metadata());
+      }
+    } else if (path.startsWith("/v1/models/")) {
+      String rest = path.substring("/v1/models/".length());
+      if (rest.endsWith(":predict")) {
+        x.endpoint = "v1_predict";
+        model(rest.substring(0, rest.length() - ":predict".length()));
+        post(method);
+        readBody(x, body -> v1Predict(x, body));
+      } else {
+        x.endpoint = "v1_metadata";
+        model(rest);
+        get(method);
+        ObjectNode n = obj().put("name", config.name()).put("ready", ready());
+        labels(n.putArray("labels"));
+        x.json(200, n);
+      }
+    } else {
+      throw new ServeError(Kind.NOT_FOUND, "no endpoint at " + path);
+    }
   }
 
   private void model(String name) {
@@ -315,83 +486,14 @@ public final class PredictionServer implements AutoCloseable {
     }
   }
 
-  // ---- prediction ----
+  // ---- bodies ----
 
-  private int v1Predict(HttpExchange ex) throws ServeError {
-    List<RelationExample> examples = Requests.v1(Requests.tree(body(ex)), config.lenient());
-    float[][] p = predict(examples, "instances");
-    List<String> labels = classifier.labels();
-    ObjectNode out = obj();
-    ArrayNode preds = out.putArray("predictions");
-    for (float[] row : p) {
-      int best = argmax(row);
-      ObjectNode pred = preds.addObject();
-      pred.put("label", labels.get(best));
-      pred.put("score", row[best]);
-      ObjectNode probs = pred.putObject("probabilities");
-      for (int j = 0; j < row.length; j++) {
-        probs.put(labels.get(j), row[j]);
-      }
-    }
-    return json(ex, 200, out);
-  }
-
-  private int v2Infer(HttpExchange ex) {
-    Requests.V2Request req = Requests.v2(Requests.tree(body(ex)));
-    float[][] p = predict(req.examples(), "sentence");
-    List<String> labels = classifier.labels();
-    ObjectNode out = obj().put("model_name", config.name());
-    if (req.id() != null) {
-      out.put("id", req.id());
-    }
-    ArrayNode outputs = out.putArray("outputs");
-    ArrayNode label = tensor(outputs, "label", "BYTES", p.length);
-    ArrayNode labelId = tensor(outputs, "label_id", "INT64", p.length);
-    ArrayNode probs = tensor(outputs, "probabilities", "FP32", p.length, labels.size());
-    for (float[] row : p) {
-      int best = argmax(row);
-      label.add(labels.get(best));
-      labelId.add(best);
-      for (float v : row) {
-        probs.add(v);
-      }
-    }
-    return json(ex, 200, out);
-  }
-
-  /** Encodes on this thread, waits for the batched forward pass, returns probabilities. */
-  private float[][] predict(List<RelationExample> examples, String where) {
-    if (!ready()) {
-      throw new ServeError(
-          closing ? Kind.SHUTTING_DOWN : Kind.NOT_READY,
-          closing ? "the server is shutting down" : "model " + config.name() + " is still loading");
-    }
-    List<Encoded> encoded = new ArrayList<>(examples.size());
-    for (int i = 0; i < examples.size(); i++) {
-      try {
-        encoded.add(classifier.encoder().encode(examples.get(i)));
-      } catch (IllegalArgumentException e) {
-        throw new ServeError(Kind.TOO_LONG, where + "[" + i + "]: " + e.getMessage());
-      }
-    }
-    try {
-      return RelationClassifier.exp(
-          batcher.submit(encoded).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof ServeError se) {
-        throw se;
-      }
-      throw new IllegalStateException("forward pass failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("no result within " + RESULT_TIMEOUT_SECONDS + " s");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServeError(Kind.SHUTTING_DOWN, "interrupted while waiting for the model");
-    }
-  }
-
-  private byte[] body(HttpExchange ex) {
-    String type = ex.getRequestHeaders().getFirst("Content-Type");
+  /**
+   * Checks the headers, then collects the body on the event loop, at most {@code --max-body-bytes}
+   * and within the body timeout, and hands it to a handler thread.
+   */
+  private void readBody(Exchange x, Consumer<byte[]> then) {
+    String type = x.req.getHeader("Content-Type");
     if (type != null) {
       String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
       if (!media.equals("application/json") && !media.endsWith("+json")) {
@@ -401,7 +503,7 @@ public final class PredictionServer implements AutoCloseable {
       }
     }
     long limit = config.maxBodyBytes();
-    String length = ex.getRequestHeaders().getFirst("Content-Length");
+    String length = x.req.getHeader("Content-Length");
     if (length != null) {
       try {
         if (Long.parseLong(length.strip()) > limit) {
@@ -411,20 +513,323 @@ public final class PredictionServer implements AutoCloseable {
         throw new ServeError(Kind.INVALID_JSON, "Content-Length " + length + " is not a number");
       }
     }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-      if (b.length > limit) {
-        throw tooLarge(limit);
-      }
-      return b;
-    } catch (IOException e) {
-      throw new ServeError(Kind.INVALID_JSON, "cannot read the body: " + e.getMessage());
-    }
+    long timeout = limits.bodyTimeout().toMillis();
+    long timer =
+        vertx.setTimer(
+            timeout,
+            t ->
+                x.fail(
+                    new ServeError(
+                        Kind.REQUEST_TIMEOUT,
+                        "the body did not arrive within "
+                            + timeout
+                            + " ms (--body-timeout-seconds)")));
+    Buffer body = Buffer.buffer();
+    x.req.handler(
+        chunk -> {
+          if (x.finished.get()) {
+            return;
+          }
+          if (body.length() + chunk.length() > limit) {
+            vertx.cancelTimer(timer);
+            x.fail(tooLarge(limit));
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    x.req.exceptionHandler(e -> vertx.cancelTimer(timer));
+    x.req.endHandler(
+        v -> {
+          vertx.cancelTimer(timer);
+          if (!x.finished.get()) {
+            onHandlerThread(x, () -> then.accept(body.getBytes()));
+          }
+        });
   }
 
   private static ServeError tooLarge(long limit) {
     return new ServeError(
         Kind.BODY_TOO_LARGE, "body is larger than " + limit + " bytes; send fewer instances");
+  }
+
+  /**
+   * Runs JSON reading, validation and encoding off the event loop; refuses past the queue bound.
+   */
+  private void onHandlerThread(Exchange x, Runnable work) {
+    if (waitingForHandler.incrementAndGet() > limits.maxQueue()) {
+      waitingForHandler.decrementAndGet();
+      x.fail(
+          new ServeError(
+              Kind.QUEUE_FULL,
+              "more than "
+                  + limits.maxQueue()
+                  + " requests are waiting to be read (--max-queue); retry later"));
+      return;
+    }
+    handlers.execute(
+        () -> {
+          waitingForHandler.decrementAndGet();
+          if (x.finished.get()) {
+            return; // the client went away while the request waited
+          }
+          try {
+            work.run();
+          } catch (ServeError e) {
+            x.fail(e);
+          } catch (RuntimeException e) {
+            x.internal(e);
+          }
+        });
+  }
+
+  // ---- prediction ----
+
+  private void v1Predict(Exchange x, byte[] body) {
+    List<RelationExample> examples =
+        Requests.v1(Requests.tree(body), config.lenient(), limits.maxInstances());
+    predict(
+        x,
+        examples,
+        "instances",
+        p -> {
+          List<String> labels = classifier.labels();
+          ObjectNode out = obj();
+          ArrayNode preds = out.putArray("predictions");
+          for (float[] row : p) {
+            int best = argmax(row);
+            ObjectNode pred = preds.addObject();
+            pred.put("label", labels.get(best));
+            pred.put("score", row[best]);
+            ObjectNode probs = pred.putObject("probabilities");
+            for (int j = 0; j < row.length; j++) {
+              probs.put(labels.get(j), row[j]);
+            }
+          }
+          return out;
+        });
+  }
+
+  private void v2Infer(Exchange x, byte[] body) {
+    Requests.V2Request req = Requests.v2(Requests.tree(body), limits.maxInstances());
+    predict(
+        x,
+        req.examples(),
+        "sentence",
+        p -> {
+          List<String> labels = classifier.labels();
+          ObjectNode out = obj().put("model_name", config.name());
+          if (req.id() != null) {
+            out.put("id", req.id());
+          }
+          ArrayNode outputs = out.putArray("outputs");
+          ArrayNode label = tensor(outputs, "label", "BYTES", p.length);
+          ArrayNode labelId = tensor(outputs, "label_id", "INT64", p.length);
+          ArrayNode probs = tensor(outputs, "probabilities", "FP32", p.length, labels.size());
+          for (float[] row : p) {
+            int best = argmax(row);
+            label.add(labels.get(best));
+            labelId.add(best);
+            for (float v : row) {
+              probs.add(v);
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
+   * Encodes on this thread and queues the instances; the reply is written when the batcher
+   * completes them, by a handler thread. A request that waits past the queue timeout gets 503, and
+   * its instances still queued are dropped; so are those of a client that went away.
+   */
+  private void predict(
+      Exchange x,
+      List<RelationExample> examples,
+      String where,
+      Function<float[][], ObjectNode> render) {
+    MicroBatcher b = batcher;
+    if (!loaded.isDone() || loaded.isCompletedExceptionally() || classifier == null) {
+      throw new ServeError(Kind.NOT_READY, "model " + config.name() + " is still loading");
+    }
+    List<Encoded> encoded = new ArrayList<>(examples.size());
+    for (int i = 0; i < examples.size(); i++) {
+      try {
+        encoded.add(classifier.encoder().encode(examples.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new ServeError(Kind.TOO_LONG, where + "[" + i + "]: " + e.getMessage());
+      }
+    }
+    CompletableFuture<float[][]> result = b.submit(encoded);
+    x.pending = result;
+    if (x.finished.get()) {
+      result.cancel(false);
+      return;
+    }
+    long timeout = limits.queueTimeout().toMillis();
+    result
+        .orTimeout(timeout, TimeUnit.MILLISECONDS)
+        .whenCompleteAsync(
+            (logp, err) -> {
+              try {
+                if (err == null) {
+                  x.json(200, render.apply(RelationClassifier.exp(logp)));
+                } else {
+                  x.failed(unwrap(err), timeout);
+                }
+              } catch (ServeError e) {
+                x.fail(e);
+              } catch (RuntimeException e) {
+                x.internal(e);
+              }
+            },
+            handlers);
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  // ---- exchanges ----
+
+  /** One request and its single reply: whichever of reply, error or disconnect comes first wins. */
+  private final class Exchange {
+    final HttpServerRequest req;
+    final String id;
+    final long t0 = System.nanoTime();
+    final AtomicBoolean finished = new AtomicBoolean();
+    volatile String endpoint = "unknown";
+    volatile CompletableFuture<?> pending;
+
+    Exchange(HttpServerRequest req) {
+      this.req = req;
+      String client = req.getHeader("X-Request-Id");
+      this.id =
+          client != null && CLIENT_ID.matcher(client).matches()
+              ? client
+              : Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
+
+    void json(int status, JsonNode body) {
+      byte[] bytes;
+      try {
+        bytes = Requests.JSON.writeValueAsBytes(body);
+      } catch (JsonProcessingException e) {
+        internal(new IllegalStateException("cannot write the response", e));
+        return;
+      }
+      send(status, "application/json", bytes);
+    }
+
+    void text(int status, String body) {
+      send(
+          status,
+          "text/plain; version=0.0.4; charset=utf-8",
+          body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A refusal: the status of its kind and a message naming the field. */
+    void fail(ServeError e) {
+      if (finished.get()) {
+        return;
+      }
+      metrics.error(e.kind());
+      json(e.status(), obj().put("error", e.getMessage()).put("request_id", id));
+    }
+
+    /**
+     * A failure of ours: logged with the request id; the body says only that, never the exception
+     * or the engine's message (they may carry internals the client has no use for).
+     */
+    void internal(Throwable e) {
+      if (finished.get()) {
+        return;
+      }
+      LOG.errorf(e, "request %s (%s %s) failed", id, req.method(), req.path());
+      metrics.error(Kind.INTERNAL);
+      json(
+          500,
+          obj()
+              .put("error", "internal error; the server log has the details under request id " + id)
+              .put("request_id", id));
+    }
+
+    /** The batcher's outcome when it is not rows. */
+    void failed(Throwable e, long timeoutMillis) {
+      if (e instanceof ServeError se) {
+        fail(se);
+      } else if (e instanceof TimeoutException) {
+        fail(
+            new ServeError(
+                Kind.QUEUE_TIMEOUT,
+                "no result within "
+                    + timeoutMillis
+                    + " ms (--queue-timeout-seconds): the server is overloaded; retry later"));
+      } else if (!(e instanceof CancellationException)) {
+        internal(e);
+      }
+    }
+
+    /** The connection closed before the reply: queued instances are dropped, nothing is sent. */
+    void clientGone() {
+      CompletableFuture<?> p = pending;
+      if (p != null) {
+        p.cancel(false);
+      }
+      if (finished.compareAndSet(false, true)) {
+        metrics.error(Kind.CLIENT_CLOSED);
+        finish(Kind.CLIENT_CLOSED.status());
+      }
+    }
+
+    private void send(int status, String type, byte[] bytes) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      HttpServerResponse resp = req.response();
+      // Past shutdown, and after an early refusal whose body is still coming, the connection ends
+      // with this reply; a keep-alive client then reconnects, to a pod still in the Service.
+      boolean close = stopping || bodyUnread();
+      try {
+        resp.setStatusCode(status);
+        resp.putHeader("Content-Type", type);
+        resp.putHeader("X-Request-Id", id);
+        if (status == 503) {
+          resp.putHeader("Retry-After", "1");
+        }
+        if (close) {
+          resp.putHeader("Connection", "close");
+        }
+        HttpConnection conn = req.connection();
+        resp.end(Buffer.buffer(bytes))
+            .onComplete(
+                ar -> {
+                  finish(status);
+                  if (close || ar.failed()) {
+                    conn.close();
+                  } else {
+                    armRequestTimer(conn, limits.idleTimeout().toMillis());
+                  }
+                });
+      } catch (IllegalStateException e) {
+        // The connection closed under us: the client is gone.
+        finish(status);
+      }
+    }
+
+    /** A body announced but not (yet) read: what follows on the connection is not a request. */
+    private boolean bodyUnread() {
+      if (req.isEnded()) {
+        return false;
+      }
+      String length = req.getHeader("Content-Length");
+      return (length != null && !length.strip().equals("0"))
+          || req.headers().contains("Transfer-Encoding");
+    }
+
+    private void finish(int status) {
+      inFlight.decrementAndGet();
+      metrics.request(endpoint, status, (System.nanoTime() - t0) / 1e9);
+    }
   }
 
   // ---- responses ----
@@ -480,41 +885,5 @@ public final class PredictionServer implements AutoCloseable {
 
   private static ObjectNode obj() {
     return Requests.JSON.createObjectNode();
-  }
-
-  private int error(HttpExchange ex, int status, String message) {
-    return json(ex, status, obj().put("error", message));
-  }
-
-  private int json(HttpExchange ex, int status, JsonNode body) {
-    try {
-      return send(ex, status, "application/json", Requests.JSON.writeValueAsBytes(body));
-    } catch (IOException e) {
-      return status;
-    }
-  }
-
-  private int text(HttpExchange ex, int status, String body) {
-    return send(
-        ex,
-        status,
-        "text/plain; version=0.0.4; charset=utf-8",
-        body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static int send(HttpExchange ex, int status, String type, byte[] bytes) {
-    try {
-      ex.getResponseHeaders().set("Content-Type", type);
-      boolean head = ex.getRequestMethod().equals("HEAD");
-      ex.sendResponseHeaders(status, head ? -1 : bytes.length == 0 ? -1 : bytes.length);
-      if (!head && bytes.length > 0) {
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (IOException e) {
-      LOG.debugf("client went away: %s", e.getMessage());
-    }
-    return status;
   }
 }

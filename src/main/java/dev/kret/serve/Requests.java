@@ -53,8 +53,13 @@ public final class Requests {
     }
   }
 
-  /** KServe V1: {@code {"instances": [KLUE-RE rows]}}. */
+  /** KServe V1 with no cap on the instance count. */
   public static List<RelationExample> v1(JsonNode root, boolean lenient) {
+    return v1(root, lenient, Integer.MAX_VALUE);
+  }
+
+  /** KServe V1: {@code {"instances": [KLUE-RE rows]}}, at most {@code maxInstances} of them. */
+  public static List<RelationExample> v1(JsonNode root, boolean lenient, int maxInstances) {
     if (!root.isObject()) {
       throw new ServeError(Kind.WRONG_TYPE, "body must be a JSON object, found " + describe(root));
     }
@@ -69,11 +74,26 @@ public final class Requests {
     if (instances.isEmpty()) {
       throw new ServeError(Kind.EMPTY_INSTANCES, "instances is empty");
     }
+    atMost("instances", instances.size(), maxInstances);
     List<RelationExample> out = new ArrayList<>(instances.size());
     for (int i = 0; i < instances.size(); i++) {
       out.add(v1Instance(instances.get(i), "instances[" + i + "]", i, lenient));
     }
     return out;
+  }
+
+  /** Refuses more instances than the server takes in one request (413, naming the limit). */
+  private static void atMost(String field, int n, int maxInstances) {
+    if (n > maxInstances) {
+      throw new ServeError(
+          Kind.TOO_MANY_INSTANCES,
+          field
+              + " has "
+              + n
+              + " elements; at most "
+              + maxInstances
+              + " per request (--max-instances): split the request");
+    }
   }
 
   private static RelationExample v1Instance(JsonNode n, String at, int i, boolean lenient) {
@@ -113,6 +133,11 @@ public final class Requests {
    * span's text.
    */
   public static V2Request v2(JsonNode root) {
+    return v2(root, Integer.MAX_VALUE);
+  }
+
+  /** Open Inference Protocol, at most {@code maxInstances} sentences. */
+  public static V2Request v2(JsonNode root, int maxInstances) {
     if (!root.isObject()) {
       throw new ServeError(Kind.WRONG_TYPE, "body must be a JSON object, found " + describe(root));
     }
@@ -149,6 +174,7 @@ public final class Requests {
     if (n == 0) {
       throw new ServeError(Kind.EMPTY_INSTANCES, "sentence has no elements");
     }
+    atMost("sentence", n, maxInstances);
     List<JsonNode> subjectSpan = tensor(byName[1], "subject_span", "INT32", 2);
     List<JsonNode> objectSpan = tensor(byName[2], "object_span", "INT32", 2);
     List<JsonNode> subjectType = tensor(byName[3], "subject_type", "BYTES", 1);

@@ -119,8 +119,8 @@ public final class ServeBench {
       if (thread.startsWith("kret-http-")) {
         return "http";
       }
-      if (thread.equals("HTTP-Dispatcher")) {
-        return "http-dispatch";
+      if (thread.startsWith("vert.x-eventloop")) {
+        return "http-io";
       }
       if (thread.equals("kret-batcher-gather")) {
         return "gather";
@@ -336,9 +336,17 @@ public final class ServeBench {
 
   /** Resident set size of this process, from /proc (0 where there is none). */
   static long rssKb() {
+    return statusKb("self", "VmRSS:");
+  }
+
+  /**
+   * A field of {@code /proc/<pid>/status} in kB ({@code VmRSS:} now, {@code VmHWM:} the peak); 0
+   * where there is none.
+   */
+  static long statusKb(String pid, String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
+      for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }
@@ -346,6 +354,57 @@ public final class ServeBench {
       return 0;
     }
     return 0;
+  }
+
+  /**
+   * Probe latency while {@code slow} connections are open that each sent one byte and stalled (what
+   * took the JDK server down): milliseconds of {@code probes} GETs alternating readiness and
+   * liveness, each on a new connection as the kubelet's are, sorted.
+   */
+  static long[] probesUnderSlowConnections(PredictionServer server, int slow, int probes)
+      throws IOException {
+    List<java.net.Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < slow; i++) {
+        java.net.Socket socket = new java.net.Socket();
+        socket.connect(
+            new java.net.InetSocketAddress(server.config().host(), server.port()), 5_000);
+        socket.getOutputStream().write('P');
+        socket.getOutputStream().flush();
+        stalled.add(socket);
+      }
+      long[] millis = new long[probes];
+      byte[] buf = new byte[12];
+      for (int i = 0; i < probes; i++) {
+        String path = i % 2 == 0 ? "/v2/health/ready" : "/v2/health/live";
+        long t0 = System.nanoTime();
+        try (java.net.Socket socket = new java.net.Socket()) {
+          socket.connect(
+              new java.net.InetSocketAddress(server.config().host(), server.port()), 5_000);
+          socket.setSoTimeout(5_000);
+          socket
+              .getOutputStream()
+              .write(
+                  ("GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n")
+                      .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          int n = socket.getInputStream().readNBytes(buf, 0, buf.length);
+          String status = new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+          if (!status.startsWith("HTTP/1.1 200")) {
+            throw new IOException(path + " answered " + status);
+          }
+        } catch (java.net.SocketTimeoutException e) {
+          millis[i] = 5_000;
+          continue;
+        }
+        millis[i] = (System.nanoTime() - t0) / 1_000_000;
+      }
+      Arrays.sort(millis);
+      return millis;
+    } finally {
+      for (java.net.Socket socket : stalled) {
+        socket.close();
+      }
+    }
   }
 
   /** The {@code kretctl bench serve} run with the command's options. */
@@ -431,6 +490,23 @@ public final class ServeBench {
             l.heapCommittedMb());
         out.flush();
       }
+      long[] probes = probesUnderSlowConnections(server, cmd.slowConnections, 40);
+      out.printf(
+          Locale.ROOT,
+          "probes      ready/live under %d slow connections (1 byte sent, then stalled), 40 probes:"
+              + " p50 %d ms, p90 %d ms, max %d ms (target: within 100 ms)%n",
+          cmd.slowConnections,
+          probes[probes.length / 2],
+          probes[(int) (0.9 * (probes.length - 1))],
+          probes[probes.length - 1]);
+      // The server runs in this process (with the load generator): its /proc/self/status.
+      out.printf(
+          Locale.ROOT,
+          "memory      server process (this one, with the load generator): peak RSS (VmHWM) %d MB,"
+              + " steady RSS after the load (VmRSS) %d MB%n",
+          statusKb("self", "VmHWM:") / 1024,
+          statusKb("self", "VmRSS:") / 1024);
+      out.flush();
     } finally {
       if (tmp != null) {
         ModelDirectory.deleteRecursively(tmp);

@@ -61,6 +61,12 @@ public class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--workers", defaultValue = "1")
   int workers;
 
+  @Option(
+      names = "--slow-connections",
+      defaultValue = "200",
+      description = "Stalled connections open while probe latency is measured, after the levels.")
+  int slowConnections;
+
   @Override
   public Integer call() throws Exception {
     // The run lives in ServeBench: picocli loads every command class at start-up, and model types

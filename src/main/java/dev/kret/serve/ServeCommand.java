@@ -60,8 +60,9 @@ public class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--http-threads",
-      defaultValue = "64",
-      description = "Threads handling requests (bounds concurrent requests in flight).")
+      defaultValue = "4",
+      description =
+          "Threads reading, validating and encoding request bodies (none waits for the model).")
   int httpThreads;
 
   @Option(
@@ -78,6 +79,50 @@ public class ServeCommand implements Callable<Integer> {
       defaultValue = "20",
       description = "How long shutdown waits for in-flight requests.")
   long drainSeconds;
+
+  @Option(
+      names = "--shutdown-delay-seconds",
+      defaultValue = "5",
+      description =
+          "After SIGTERM: not ready, but still serving for this long while the endpoints are"
+              + " withdrawn; then the drain.")
+  long shutdownDelaySeconds;
+
+  @Option(
+      names = "--max-instances",
+      defaultValue = "256",
+      description = "Instances in one request at most (more: 413).")
+  int maxInstances;
+
+  @Option(
+      names = "--max-queue",
+      defaultValue = "1024",
+      description = "Instances waiting for a forward pass at most (past it: 503 with Retry-After).")
+  int maxQueue;
+
+  @Option(
+      names = "--queue-timeout-seconds",
+      defaultValue = "30",
+      description = "A request not computed within this gets 503 with Retry-After.")
+  long queueTimeoutSeconds;
+
+  @Option(
+      names = "--header-timeout-seconds",
+      defaultValue = "10",
+      description = "A new connection must send its request line and headers within this.")
+  long headerTimeoutSeconds;
+
+  @Option(
+      names = "--body-timeout-seconds",
+      defaultValue = "30",
+      description = "A request must send its body within this once its headers are in (else 408).")
+  long bodyTimeoutSeconds;
+
+  @Option(
+      names = "--idle-timeout-seconds",
+      defaultValue = "60",
+      description = "A keep-alive connection idle for this long is closed.")
+  long idleTimeoutSeconds;
 
   @Option(names = "--cpu", description = "Run on the CPU even when a GPU is present.")
   boolean cpu;
@@ -98,7 +143,15 @@ public class ServeCommand implements Callable<Integer> {
               httpThreads,
               maxBodyBytes,
               lenient,
-              Duration.ofSeconds(drainSeconds));
+              Duration.ofSeconds(drainSeconds),
+              new ServeConfig.Limits(
+                  maxInstances,
+                  maxQueue,
+                  Duration.ofSeconds(queueTimeoutSeconds),
+                  Duration.ofSeconds(headerTimeoutSeconds),
+                  Duration.ofSeconds(bodyTimeoutSeconds),
+                  Duration.ofSeconds(idleTimeoutSeconds),
+                  Duration.ofSeconds(shutdownDelaySeconds)));
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       err.flush();
@@ -111,7 +164,7 @@ public class ServeCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
-              server.close();
+              server.shutdown();
               stopped.countDown();
             },
             "kret-serve-shutdown");

@@ -11,10 +11,11 @@ import java.time.Duration;
  * @param maxBatch instances per forward pass at most
  * @param maxWait how long a worker waits for more instances before running a partial batch
  * @param workers threads running forward passes
- * @param httpThreads threads handling requests (each waits for its instances' results)
+ * @param httpThreads threads reading, validating and encoding request bodies
  * @param maxBodyBytes larger request bodies get 413
  * @param lenient accept an entity {@code word} that does not match its span (the span wins)
  * @param drain how long shutdown waits for in-flight requests
+ * @param limits admission control and connection timeouts
  */
 public record ServeConfig(
     String name,
@@ -26,16 +27,108 @@ public record ServeConfig(
     int httpThreads,
     long maxBodyBytes,
     boolean lenient,
-    Duration drain) {
+    Duration drain,
+    Limits limits) {
 
   public static final String DEFAULT_NAME = "kret";
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_MAX_BATCH = 32;
   public static final int DEFAULT_MAX_WAIT_MS = 5;
   public static final int DEFAULT_WORKERS = 1;
-  public static final int DEFAULT_HTTP_THREADS = 64;
+  public static final int DEFAULT_HTTP_THREADS = 4;
   public static final long DEFAULT_MAX_BODY_BYTES = 1 << 20;
   public static final int DEFAULT_DRAIN_SECONDS = 20;
+
+  /**
+   * Admission control and timeouts: what keeps a slow client or an overload from taking the server
+   * down.
+   *
+   * @param maxInstances instances in one request at most; more get 413
+   * @param maxQueue instances waiting for a forward pass at most; a request that would go past it
+   *     gets 503 with Retry-After
+   * @param queueTimeout how long a request may wait for its forward passes; then 503 with
+   *     Retry-After, and its instances still queued are dropped
+   * @param headerTimeout how long a connection may take to send a request's line and headers
+   * @param bodyTimeout how long a request may take to send its body once its headers are in
+   * @param idleTimeout a connection with no traffic for this long is closed
+   * @param shutdownDelay after SIGTERM: readiness is false but requests are still served, so that
+   *     the endpoints controller and kube-proxy withdraw the pod before it stops listening
+   */
+  public record Limits(
+      int maxInstances,
+      int maxQueue,
+      Duration queueTimeout,
+      Duration headerTimeout,
+      Duration bodyTimeout,
+      Duration idleTimeout,
+      Duration shutdownDelay) {
+
+    public static final int DEFAULT_MAX_INSTANCES = 256;
+    public static final int DEFAULT_MAX_QUEUE = 1024;
+    public static final int DEFAULT_QUEUE_TIMEOUT_SECONDS = 30;
+    public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+    public static final int DEFAULT_BODY_TIMEOUT_SECONDS = 30;
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+    public static final int DEFAULT_SHUTDOWN_DELAY_SECONDS = 5;
+
+    public Limits {
+      if (maxInstances < 1) {
+        throw new IllegalArgumentException("max instances must be positive, got " + maxInstances);
+      }
+      if (maxQueue < maxInstances) {
+        throw new IllegalArgumentException(
+            "max queue ("
+                + maxQueue
+                + ") must be at least max instances ("
+                + maxInstances
+                + "): a full request must fit in the queue");
+      }
+      positive("queue timeout", queueTimeout);
+      positive("header timeout", headerTimeout);
+      positive("body timeout", bodyTimeout);
+      positive("idle timeout", idleTimeout);
+      if (shutdownDelay.isNegative()) {
+        throw new IllegalArgumentException("shutdown delay must not be negative");
+      }
+    }
+
+    private static void positive(String what, Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+    }
+
+    public static Limits defaults() {
+      return new Limits(
+          DEFAULT_MAX_INSTANCES,
+          DEFAULT_MAX_QUEUE,
+          Duration.ofSeconds(DEFAULT_QUEUE_TIMEOUT_SECONDS),
+          Duration.ofSeconds(DEFAULT_HEADER_TIMEOUT_SECONDS),
+          Duration.ofSeconds(DEFAULT_BODY_TIMEOUT_SECONDS),
+          Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS),
+          Duration.ofSeconds(DEFAULT_SHUTDOWN_DELAY_SECONDS));
+    }
+
+    public Limits withAdmission(int maxInstances, int maxQueue, Duration queueTimeout) {
+      return new Limits(
+          maxInstances,
+          maxQueue,
+          queueTimeout,
+          headerTimeout,
+          bodyTimeout,
+          idleTimeout,
+          shutdownDelay);
+    }
+
+    public Limits withTimeouts(Duration header, Duration body, Duration idle) {
+      return new Limits(maxInstances, maxQueue, queueTimeout, header, body, idle, shutdownDelay);
+    }
+
+    public Limits withShutdownDelay(Duration delay) {
+      return new Limits(
+          maxInstances, maxQueue, queueTimeout, headerTimeout, bodyTimeout, idleTimeout, delay);
+    }
+  }
 
   public ServeConfig {
     if (name == null || name.isBlank() || name.contains("/") || name.contains(":")) {
@@ -62,21 +155,72 @@ public record ServeConfig(
         DEFAULT_HTTP_THREADS,
         DEFAULT_MAX_BODY_BYTES,
         false,
-        Duration.ofSeconds(DEFAULT_DRAIN_SECONDS));
+        Duration.ofSeconds(DEFAULT_DRAIN_SECONDS),
+        Limits.defaults());
   }
 
   public ServeConfig withBatching(int maxBatch, Duration maxWait, int workers) {
     return new ServeConfig(
-        name, host, port, maxBatch, maxWait, workers, httpThreads, maxBodyBytes, lenient, drain);
+        name,
+        host,
+        port,
+        maxBatch,
+        maxWait,
+        workers,
+        httpThreads,
+        maxBodyBytes,
+        lenient,
+        drain,
+        limits);
   }
 
   public ServeConfig withMaxBodyBytes(long bytes) {
     return new ServeConfig(
-        name, host, port, maxBatch, maxWait, workers, httpThreads, bytes, lenient, drain);
+        name, host, port, maxBatch, maxWait, workers, httpThreads, bytes, lenient, drain, limits);
   }
 
   public ServeConfig withLenient(boolean lenient) {
     return new ServeConfig(
-        name, host, port, maxBatch, maxWait, workers, httpThreads, maxBodyBytes, lenient, drain);
+        name,
+        host,
+        port,
+        maxBatch,
+        maxWait,
+        workers,
+        httpThreads,
+        maxBodyBytes,
+        lenient,
+        drain,
+        limits);
+  }
+
+  public ServeConfig withLimits(Limits limits) {
+    return new ServeConfig(
+        name,
+        host,
+        port,
+        maxBatch,
+        maxWait,
+        workers,
+        httpThreads,
+        maxBodyBytes,
+        lenient,
+        drain,
+        limits);
+  }
+
+  public ServeConfig withDrain(Duration drain) {
+    return new ServeConfig(
+        name,
+        host,
+        port,
+        maxBatch,
+        maxWait,
+        workers,
+        httpThreads,
+        maxBodyBytes,
+        lenient,
+        drain,
+        limits);
   }
 }

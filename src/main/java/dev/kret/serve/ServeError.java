@@ -15,13 +15,20 @@ public final class ServeError extends RuntimeException {
     EMPTY_INSTANCES(400),
     TOO_LONG(400),
     INVALID_SHAPE(400),
+    REQUEST_TIMEOUT(408),
     UNKNOWN_MODEL(404),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     BODY_TOO_LARGE(413),
+    TOO_MANY_INSTANCES(413),
     UNSUPPORTED_MEDIA_TYPE(415),
     NOT_READY(503),
     SHUTTING_DOWN(503),
+    QUEUE_FULL(503),
+    QUEUE_TIMEOUT(503),
+    BATCHER_STOPPED(503),
+    /** The client closed the connection before the reply (nginx's 499); never sent. */
+    CLIENT_CLOSED(499),
     INTERNAL(500);
 
     final int status;

@@ -1,17 +1,22 @@
 package dev.kret.serve;
 
-import java.util.Locale;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * Prometheus counters and histograms of the endpoint, rendered in the text exposition format
- * (0.0.4). Hand-written because the set is small and a client library would be a dependency for
- * four metrics.
+ * The endpoint's metrics in a Micrometer Prometheus registry, rendered in the text exposition
+ * format: request counts and latency by endpoint, batch sizes, instances, refusals by kind, the
+ * batch queue, the model's live NDArrays and the resident memory.
  */
 public final class ServeMetrics {
 
@@ -20,140 +25,118 @@ public final class ServeMetrics {
   };
   static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 
-  private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
-  private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
-  private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-  private final Histogram batchSize = new Histogram(BATCH_BUCKETS);
-  private final AtomicLong instances = new AtomicLong();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+  private final Map<String, Timer> latency = new ConcurrentHashMap<>();
+  private final Map<ServeError.Kind, Counter> errors = new ConcurrentHashMap<>();
+  private final DistributionSummary batchSize =
+      DistributionSummary.builder("kret.serve.batch.size")
+          .description("Instances per forward pass.")
+          .serviceLevelObjectives(BATCH_BUCKETS)
+          .register(registry);
+  private final Counter instances =
+      Counter.builder("kret.serve.instances")
+          .description("Instances predicted.")
+          .register(registry);
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong singleBatches = new AtomicLong();
+  private final AtomicLong liveArrays = new AtomicLong();
+  private final AtomicLong residentBytes = new AtomicLong();
 
-  /** A cumulative histogram with fixed upper bounds. */
-  static final class Histogram {
-    final double[] bounds;
-    final AtomicLongArray counts;
-    final DoubleAdder sum = new DoubleAdder();
-    final AtomicLong count = new AtomicLong();
+  public ServeMetrics() {
+    Gauge.builder("kret.serve.native.arrays", liveArrays, AtomicLong::get)
+        .description("NDArrays held by the model's manager.")
+        .register(registry);
+    Gauge.builder("process.resident.memory", residentBytes, AtomicLong::get)
+        .description("Resident memory size in bytes.")
+        .baseUnit("bytes")
+        .register(registry);
+  }
 
-    Histogram(double[] bounds) {
-      this.bounds = bounds;
-      this.counts = new AtomicLongArray(bounds.length);
-    }
-
-    void observe(double v) {
-      for (int i = 0; i < bounds.length; i++) {
-        if (v <= bounds[i]) {
-          counts.incrementAndGet(i);
-        }
-      }
-      sum.add(v);
-      count.incrementAndGet();
-    }
-
-    void render(StringBuilder out, String name, String labels) {
-      String sep = labels.isEmpty() ? "" : labels + ",";
-      for (int i = 0; i < bounds.length; i++) {
-        out.append(name)
-            .append("_bucket{")
-            .append(sep)
-            .append("le=\"")
-            .append(number(bounds[i]))
-            .append("\"} ")
-            .append(counts.get(i))
-            .append('\n');
-      }
-      out.append(name).append("_bucket{").append(sep).append("le=\"+Inf\"} ");
-      out.append(count.get()).append('\n');
-      String braces = labels.isEmpty() ? "" : "{" + labels + "}";
-      out.append(name).append("_sum").append(braces).append(' ');
-      out.append(number(sum.sum())).append('\n');
-      out.append(name).append("_count").append(braces).append(' ');
-      out.append(count.get()).append('\n');
-    }
+  /** Watches the batch queue: instances waiting, and instances dropped unseen by the model. */
+  public void watchQueue(MicroBatcher batcher) {
+    // Micrometer holds a gauge's object weakly; the server holds the batcher.
+    Gauge.builder("kret.serve.queued.instances", batcher, MicroBatcher::queued)
+        .description("Instances waiting for a forward pass.")
+        .register(registry);
+    FunctionCounter.builder("kret.serve.dropped.instances", batcher, MicroBatcher::dropped)
+        .description("Instances dropped uncomputed: their client went away or timed out.")
+        .register(registry);
   }
 
   /** One finished HTTP request. */
   public void request(String endpoint, int status, double seconds) {
-    requests.computeIfAbsent(endpoint + "\u0000" + status, k -> new AtomicLong()).incrementAndGet();
-    latency.computeIfAbsent(endpoint, k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
+    requests
+        .computeIfAbsent(
+            endpoint + "\u0000" + status,
+            k ->
+                Counter.builder("kret.serve.requests")
+                    .description("HTTP requests by endpoint and status code.")
+                    .tag("endpoint", endpoint)
+                    .tag("code", Integer.toString(status))
+                    .register(registry))
+        .increment();
+    latency
+        .computeIfAbsent(
+            endpoint,
+            k ->
+                Timer.builder("kret.serve.request.duration")
+                    .description("Request latency by endpoint.")
+                    .tag("endpoint", endpoint)
+                    .serviceLevelObjectives(durations(LATENCY_BUCKETS))
+                    .register(registry))
+        .record((long) (seconds * 1e9), TimeUnit.NANOSECONDS);
   }
 
   public void error(ServeError.Kind kind) {
-    errors.computeIfAbsent(kind.label(), k -> new AtomicLong()).incrementAndGet();
+    errors
+        .computeIfAbsent(
+            kind,
+            k ->
+                Counter.builder("kret.serve.errors")
+                    .description("Refused or failed requests by kind.")
+                    .tag("kind", kind.label())
+                    .register(registry))
+        .increment();
   }
 
   /** One forward pass over {@code size} instances. */
   public void batch(int size) {
-    batchSize.observe(size);
-    instances.addAndGet(size);
+    batchSize.record(size);
+    instances.increment(size);
+    batches.incrementAndGet();
+    if (size <= 1) {
+      singleBatches.incrementAndGet();
+    }
   }
 
   /** Forward passes that ran over more than one instance. */
   public long batchesLargerThanOne() {
-    return batchSize.count.get() - batchSize.counts.get(0);
+    return batches.get() - singleBatches.get();
   }
 
   public long batches() {
-    return batchSize.count.get();
+    return batches.get();
   }
 
   /**
    * The text exposition.
    *
    * @param liveArrays native arrays held by the model's manager (flat unless something leaks)
-   * @param residentBytes the process's resident set (0 where /proc is missing: not rendered)
+   * @param residentBytes the process's resident set (0 where /proc is missing)
    */
   public String render(long liveArrays, long residentBytes) {
-    StringBuilder out = new StringBuilder(4096);
-    out.append("# HELP kret_serve_native_arrays NDArrays held by the model's manager.\n");
-    out.append("# TYPE kret_serve_native_arrays gauge\n");
-    out.append("kret_serve_native_arrays ").append(liveArrays).append('\n');
-    if (residentBytes > 0) {
-      out.append("# HELP process_resident_memory_bytes Resident memory size in bytes.\n");
-      out.append("# TYPE process_resident_memory_bytes gauge\n");
-      out.append("process_resident_memory_bytes ").append(residentBytes).append('\n');
-    }
-    out.append("# HELP kret_serve_requests_total HTTP requests by endpoint and status code.\n");
-    out.append("# TYPE kret_serve_requests_total counter\n");
-    new TreeMap<>(requests)
-        .forEach(
-            (k, v) -> {
-              int cut = k.indexOf('\u0000');
-              out.append("kret_serve_requests_total{endpoint=\"")
-                  .append(k, 0, cut)
-                  .append("\",code=\"")
-                  .append(k.substring(cut + 1))
-                  .append("\"} ")
-                  .append(v.get())
-                  .append('\n');
-            });
-    out.append("# HELP kret_serve_request_duration_seconds Request latency by endpoint.\n");
-    out.append("# TYPE kret_serve_request_duration_seconds histogram\n");
-    new TreeMap<>(latency)
-        .forEach(
-            (k, h) ->
-                h.render(out, "kret_serve_request_duration_seconds", "endpoint=\"" + k + "\""));
-    out.append("# HELP kret_serve_batch_size Instances per forward pass.\n");
-    out.append("# TYPE kret_serve_batch_size histogram\n");
-    batchSize.render(out, "kret_serve_batch_size", "");
-    out.append("# HELP kret_serve_instances_total Instances predicted.\n");
-    out.append("# TYPE kret_serve_instances_total counter\n");
-    out.append("kret_serve_instances_total ").append(instances.get()).append('\n');
-    out.append("# HELP kret_serve_errors_total Refused or failed requests by kind.\n");
-    out.append("# TYPE kret_serve_errors_total counter\n");
-    new TreeMap<>(errors)
-        .forEach(
-            (k, v) ->
-                out.append("kret_serve_errors_total{kind=\"")
-                    .append(k)
-                    .append("\"} ")
-                    .append(v.get())
-                    .append('\n'));
-    return out.toString();
+    this.liveArrays.set(liveArrays);
+    this.residentBytes.set(residentBytes);
+    return registry.scrape();
   }
 
-  private static String number(double v) {
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      return Long.toString((long) v) + ".0";
+  private static Duration[] durations(double[] seconds) {
+    Duration[] out = new Duration[seconds.length];
+    for (int i = 0; i < seconds.length; i++) {
+      out[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
     }
-    return String.format(Locale.ROOT, "%s", v);
+    return out;
   }
 }

@@ -158,4 +158,127 @@ class MicroBatcherTest {
     }
     assertThat(most.get()).isEqualTo(2);
   }
+
+  /** A forward pass that blocks until released, recording the first id of every row it sees. */
+  static final class Gate implements java.util.function.Function<List<Encoded>, float[][]> {
+    final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    final List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public float[][] apply(List<Encoded> batch) {
+      batch.forEach(e -> seen.add(e.ids()[0]));
+      started.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return echo(batch);
+    }
+  }
+
+  static void awaitQueued(MicroBatcher b, int n) throws InterruptedException {
+    for (int i = 0; i < 500 && b.queued() != n; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(b.queued()).isEqualTo(n);
+  }
+
+  @Test
+  void refusesASubmissionThatWouldOverfillTheQueueNamingTheLimit() throws Exception {
+    Gate gate = new Gate();
+    try (MicroBatcher b = MicroBatcher.bounded(gate, 1, Duration.ZERO, 1, 4, n -> {})) {
+      CompletableFuture<float[][]> running = b.submit(rows(0, 1));
+      assertThat(gate.started.await(5, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<float[][]> next = b.submit(rows(10, 1)); // the gatherer holds it
+      awaitQueued(b, 0);
+      CompletableFuture<float[][]> waiting = b.submit(rows(20, 4));
+      awaitQueued(b, 4);
+      assertThatThrownBy(() -> b.submit(rows(30, 1)).get(1, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ServeError.class)
+          .satisfies(
+              e -> {
+                ServeError se = (ServeError) e.getCause();
+                assertThat(se.kind()).isEqualTo(ServeError.Kind.QUEUE_FULL);
+                assertThat(se.getMessage()).contains("at most 4 (--max-queue)");
+              });
+      gate.release.countDown();
+      running.get(5, TimeUnit.SECONDS);
+      next.get(5, TimeUnit.SECONDS);
+      assertThat(waiting.get(5, TimeUnit.SECONDS)).hasNumberOfRows(4);
+      assertThat(b.queued()).isZero();
+    }
+  }
+
+  @Test
+  void dropsTheInstancesOfACancelledRequestWithoutComputingThem() throws Exception {
+    Gate gate = new Gate();
+    try (MicroBatcher b = MicroBatcher.bounded(gate, 8, Duration.ZERO, 1, 64, n -> {})) {
+      CompletableFuture<float[][]> running = b.submit(rows(0, 1));
+      assertThat(gate.started.await(5, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<float[][]> gone = b.submit(rows(10, 2));
+      gone.cancel(false); // its client went away
+      CompletableFuture<float[][]> kept = b.submit(rows(20, 1));
+      gate.release.countDown();
+      running.get(5, TimeUnit.SECONDS);
+      assertThat(kept.get(5, TimeUnit.SECONDS)[0][0]).isEqualTo(20f);
+      assertThat(gate.seen).containsExactly(0, 20);
+      assertThat(b.dropped()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aForwardPassWithTooFewRowsFailsItsRequestsAndTheNextOneSucceeds() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (MicroBatcher b =
+        new MicroBatcher(
+            batch -> calls.incrementAndGet() == 1 ? new float[0][] : echo(batch),
+            4,
+            Duration.ZERO,
+            1,
+            n -> {})) {
+      assertThatThrownBy(() -> b.submit(rows(0, 1)).get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasMessageContaining("returned 0 rows for 1 instances");
+      assertThat(b.submit(rows(7, 1)).get(5, TimeUnit.SECONDS)[0][0]).isEqualTo(7f);
+      assertThat(b.alive()).isTrue();
+    }
+  }
+
+  @Test
+  void theGathererSurvivesABatchItCannotHandOver() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    java.util.concurrent.Executor refusesOnce =
+        task -> {
+          if (calls.incrementAndGet() == 1) {
+            throw new java.util.concurrent.RejectedExecutionException("no worker");
+          }
+          task.run();
+        };
+    try (MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 4, Duration.ZERO, 1, 64, n -> {}, refusesOnce)) {
+      assertThatThrownBy(() -> b.submit(rows(0, 1)).get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+      assertThat(b.submit(rows(7, 1)).get(5, TimeUnit.SECONDS)[0][0]).isEqualTo(7f);
+      assertThat(b.alive()).isTrue();
+    }
+  }
+
+  @Test
+  void anErrorThatStopsTheGathererFailsItsRequestsAndLivenessSaysSo() throws Exception {
+    java.util.concurrent.Executor outOfMemory =
+        task -> {
+          throw new OutOfMemoryError("test");
+        };
+    try (MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 4, Duration.ZERO, 1, 64, n -> {}, outOfMemory)) {
+      assertThatThrownBy(() -> b.submit(rows(0, 1)).get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(OutOfMemoryError.class);
+      assertThat(b.alive()).isFalse();
+      assertThatThrownBy(() -> b.submit(rows(7, 1)).get(1, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ServeError.class)
+          .hasMessageContaining("batching thread has stopped");
+    }
+  }
 }

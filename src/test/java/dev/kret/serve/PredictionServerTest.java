@@ -381,13 +381,54 @@ class PredictionServerTest {
     client.post("/v1/models/tiny:predict", "{", "application/json");
     ServeClient.Reply r = client.get("/metrics");
     assertThat(r.status()).isEqualTo(200);
-    assertThat(r.body())
-        .contains("kret_serve_requests_total{endpoint=\"v1_predict\",code=\"200\"}")
-        .contains("kret_serve_requests_total{endpoint=\"v1_predict\",code=\"400\"}")
-        .contains(
-            "kret_serve_request_duration_seconds_bucket{endpoint=\"v1_predict\",le=\"0.005\"}")
-        .contains("kret_serve_batch_size_bucket{le=\"+Inf\"}")
-        .contains("kret_serve_errors_total{kind=\"invalid_json\"}");
+    assertThat(
+            series(
+                r.body(), "kret_serve_requests_total", "endpoint=\"v1_predict\"", "code=\"200\""))
+        .isPositive();
+    assertThat(
+            series(
+                r.body(), "kret_serve_requests_total", "endpoint=\"v1_predict\"", "code=\"400\""))
+        .isPositive();
+    assertThat(
+            series(
+                r.body(),
+                "kret_serve_request_duration_seconds_bucket",
+                "endpoint=\"v1_predict\"",
+                "le=\"0.005\""))
+        .isNotNegative();
+    assertThat(series(r.body(), "kret_serve_batch_size_bucket", "le=\"+Inf\"")).isPositive();
+    assertThat(series(r.body(), "kret_serve_errors_total", "kind=\"invalid_json\"")).isPositive();
+    assertThat(series(r.body(), "kret_serve_instances_total")).isPositive();
+    assertThat(series(r.body(), "kret_serve_native_arrays")).isPositive();
+    assertThat(series(r.body(), "kret_serve_queued_instances")).isZero();
+    assertThat(series(r.body(), "kret_serve_dropped_instances_total")).isNotNegative();
+    assertThat(series(r.body(), "process_resident_memory_bytes")).isGreaterThan(1e6);
+    assertThat(r.body()).contains("# TYPE kret_serve_request_duration_seconds histogram");
+  }
+
+  /** The value of the one series with this name and these labels (in any order); -1 if none. */
+  static double series(String exposition, String name, String... labels) {
+    double found = -1;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith("#")) {
+        continue;
+      }
+      int cut = line.lastIndexOf(' ');
+      String key = line.substring(0, cut);
+      String metric = key.contains("{") ? key.substring(0, key.indexOf('{')) : key;
+      if (!metric.equals(name)) {
+        continue;
+      }
+      boolean all = true;
+      for (String l : labels) {
+        all &= key.contains(l);
+      }
+      if (all) {
+        assertThat(found).as("more than one series %s %s", name, List.of(labels)).isEqualTo(-1);
+        found = Double.parseDouble(line.substring(cut + 1));
+      }
+    }
+    return found;
   }
 
   @Test

@@ -20,7 +20,11 @@ final class ServeClient {
           .build();
   final String base;
 
-  record Reply(int status, String body) {
+  record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+    String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
     JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -54,12 +58,26 @@ final class ServeClient {
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** A JSON POST with one more header (X-Request-Id, say). */
+  Reply post(String path, Object body, String header, String value) {
+    try {
+      String s = body instanceof String str ? str : JSON.writeValueAsString(body);
+      return send(
+          HttpRequest.newBuilder(URI.create(base + path))
+              .header("Content-Type", "application/json")
+              .header(header, value)
+              .POST(HttpRequest.BodyPublishers.ofString(s)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Reply send(HttpRequest.Builder b) {
     try {
       HttpResponse<String> r =
           http.send(
               b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.body());
+      return new Reply(r.statusCode(), r.body(), r.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

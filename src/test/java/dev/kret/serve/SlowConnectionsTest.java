@@ -1,0 +1,186 @@
+package dev.kret.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kret.model.Djl;
+import dev.kret.model.ModelDirectory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients that connect and stall, or dribble a request byte by byte, cost the server a socket, not
+ * a thread: probes are still answered at once, and the stalled connections are closed at the header
+ * and body timeouts.
+ */
+class SlowConnectionsTest {
+
+  /** A server whose model never loads: connection handling does not need one. */
+  static PredictionServer unloaded(ServeConfig config) throws IOException {
+    CountDownLatch never = new CountDownLatch(1);
+    return PredictionServer.start(
+        config,
+        () -> {
+          never.await();
+          return null;
+        });
+  }
+
+  static Socket connect(PredictionServer s) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5_000);
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  @Test
+  void probesAnswerWithin100msWhile200SlowConnectionsAreOpen() throws Exception {
+    Djl.offline();
+    try (PredictionServer s =
+        PredictionServer.start(
+            ServeConfig.loopback("tiny"),
+            () -> ModelDirectory.open(PredictionServerTest.FIXTURE, Djl.device(false)))) {
+      s.loaded().get(60, TimeUnit.SECONDS);
+      List<Socket> slow = new ArrayList<>();
+      try {
+        for (int i = 0; i < 200; i++) {
+          Socket socket = connect(s);
+          socket.getOutputStream().write('P');
+          socket.getOutputStream().flush();
+          slow.add(socket);
+        }
+        long[] millis = probes(s, 40);
+        Arrays.sort(millis);
+        // The kubelet's probes time out after 1 s; the issue asks for 100 ms. A shared 2-core
+        // machine can pause any thread for a scheduling slice, so the bound is on the 90th
+        // percentile, and none may come near the kubelet's timeout.
+        assertThat(millis[(int) (0.9 * (millis.length - 1))])
+            .as(Arrays.toString(millis))
+            .isLessThan(100);
+        assertThat(millis[millis.length - 1]).as(Arrays.toString(millis)).isLessThan(1000);
+        for (Socket socket : slow) {
+          assertThat(socket.isClosed()).isFalse();
+        }
+      } finally {
+        for (Socket socket : slow) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  /** Alternating liveness and readiness probes, each on a new connection as the kubelet does. */
+  static long[] probes(PredictionServer s, int n) throws IOException {
+    long[] millis = new long[n];
+    for (int i = 0; i < n; i++) {
+      String path = i % 2 == 0 ? "/v2/health/ready" : "/v2/health/live";
+      long t0 = System.nanoTime();
+      try (Socket socket = connect(s)) {
+        socket.setSoTimeout(2_000);
+        String reply = exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(reply).startsWith("HTTP/1.1 200");
+      }
+      millis[i] = (System.nanoTime() - t0) / 1_000_000;
+    }
+    return millis;
+  }
+
+  static String exchange(Socket socket, String request) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(request.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    InputStream in = socket.getInputStream();
+    byte[] head = new byte[12];
+    int n = in.readNBytes(head, 0, head.length);
+    return new String(head, 0, n, StandardCharsets.US_ASCII);
+  }
+
+  /** Reads until the server closes; the time it took, or -1 if it never did. */
+  static long millisUntilClosed(Socket socket, long t0) throws IOException {
+    try {
+      InputStream in = socket.getInputStream();
+      while (in.read() >= 0) {
+        // a reply, if any, is read and dropped
+      }
+    } catch (java.net.SocketTimeoutException e) {
+      return -1;
+    } catch (java.net.SocketException e) {
+      // reset by the server: closed too
+    }
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  @Test
+  void closesAConnectionThatDribblesItsHeadersPastTheHeaderTimeout() throws Exception {
+    ServeConfig.Limits limits =
+        ServeConfig.Limits.defaults()
+            .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(60));
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withLimits(limits));
+        Socket socket = connect(s)) {
+      long t0 = System.nanoTime();
+      OutputStream out = socket.getOutputStream();
+      // One byte every 100 ms: the connection is never idle, the headers never complete.
+      Thread dribble =
+          new Thread(
+              () -> {
+                try {
+                  for (byte b : "GET /v2/health/ready HTTP/1.1\r\n".getBytes()) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(100);
+                  }
+                } catch (IOException | InterruptedException e) {
+                  // closed by the server: expected
+                }
+              });
+      dribble.setDaemon(true);
+      dribble.start();
+      long closedAfter = millisUntilClosed(socket, t0);
+      assertThat(closedAfter).isBetween(400L, 3_000L);
+    }
+  }
+
+  @Test
+  void answers408AndClosesWhenTheBodyStallsPastTheBodyTimeout() throws Exception {
+    ServeConfig.Limits limits =
+        ServeConfig.Limits.defaults()
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60));
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withLimits(limits));
+        Socket socket = connect(s)) {
+      long t0 = System.nanoTime();
+      String reply =
+          exchange(
+              socket,
+              "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nContent-Length: 100\r\n\r\n{\"instances\"");
+      assertThat(reply).startsWith("HTTP/1.1 408");
+      long closedAfter = millisUntilClosed(socket, t0);
+      assertThat(closedAfter).isBetween(400L, 3_000L);
+    }
+  }
+
+  @Test
+  void keepAliveBenchClientStillWorksAfterAnIdleClose() throws Exception {
+    ServeConfig.Limits limits =
+        ServeConfig.Limits.defaults()
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(300));
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withLimits(limits));
+        BenchConnection c =
+            new BenchConnection(URI.create(s.baseUrl() + "/v1/models/tiny:predict"))) {
+      assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
+      Thread.sleep(800); // the server closes the idle keep-alive connection
+      assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
+    }
+  }
+}
