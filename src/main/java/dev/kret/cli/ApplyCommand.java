@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.api.v1alpha1.DatasetSpec;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code kretctl apply -f FILE}: validates the FineTuneRun locally (the same strict reader as
- * {@code kretctl train --local}, errors naming field and line), then creates it or updates its
- * spec, labels and annotations.
+ * {@code kretctl train --local}: the CRD's schema and the rules it cannot say, errors naming field
+ * and line), then creates it or updates its spec, labels and annotations.
  */
 @Command(
     name = "apply",
@@ -42,6 +43,27 @@ public class ApplyCommand extends ClusterCommand {
     String name = run.getMetadata() == null ? null : run.getMetadata().getName();
     if (name == null || name.isBlank()) {
       throw new CliException(ExitCodes.INVALID_CONFIG, file + ": metadata.name is required");
+    }
+    if (name.length() > FineTuneRun.MAX_NAME_LENGTH) {
+      // The CRD's CEL rule on metadata.name, which the schema check does not evaluate.
+      throw new CliException(
+          ExitCodes.INVALID_CONFIG,
+          file
+              + ": metadata.name: Invalid value: \""
+              + name
+              + "\": must be at most "
+              + FineTuneRun.MAX_NAME_LENGTH
+              + " characters: the training Job <name>-train must stay a valid label value");
+    }
+    if (!RunFiles.namesTrainingData(run)) {
+      // Valid for the API server, which defaults it; said, since it is rarely meant.
+      err()
+          .println(
+              "Warning: "
+                  + file
+                  + ": spec.dataset.train is not set: the run trains on "
+                  + DatasetSpec.DEFAULT_TRAIN
+                  + " (the bundled sample, the CRD's default)");
     }
     String fileNs = run.getMetadata().getNamespace();
     if (fileNs != null && cluster.namespace != null && !fileNs.equals(cluster.namespace)) {

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kret.api.v1alpha1.DatasetSpec;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.api.v1alpha1.SchemaValidation;
 import dev.kret.api.v1alpha1.SpecValidation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +25,9 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Reads FineTuneRun YAML strictly: unknown fields and bad values are errors naming field and line.
+ * Reads FineTuneRun YAML strictly, as the API server would judge it: the spec as written against
+ * the CRD's schema (types, ranges, patterns, unknown fields), then the rules the schema cannot say
+ * ({@link SpecValidation#rules}); every error names the field and its line.
  */
 public final class RunFiles {
 
@@ -93,10 +97,40 @@ public final class RunFiles {
 
   static FineTuneRun parse(InputStream in, String name) throws IOException, InvalidSpecException {
     String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new InvalidSpecException(name + line(e.getLocation()) + ": " + e.getOriginalMessage());
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      throw new InvalidSpecException(name + ": empty document");
+    }
+    if (!tree.isObject()) {
+      throw new InvalidSpecException(name + ": expected a FineTuneRun object");
+    }
+    if (!"FineTuneRun".equals(tree.path("kind").asText(null))) {
+      throw new InvalidSpecException(
+          name + ": kind must be FineTuneRun, got " + tree.path("kind").asText(null));
+    }
+    JsonNode specTree = tree.get("spec");
+    if (specTree == null || specTree.isNull()) {
+      throw new InvalidSpecException(name + ": spec is required");
+    }
+    // The spec as written, against the CRD's schema: what the API server would refuse.
+    List<String> errors = new ArrayList<>();
+    for (SchemaValidation.Violation v : SchemaValidation.violations(specTree)) {
+      int line = lineOf(text, v.path());
+      errors.add((line > 0 ? "line " + line + ": " : "") + v);
+    }
     FineTuneRun run;
     try {
-      run = YAML.readValue(text, FineTuneRun.class);
+      run = YAML.treeToValue(tree, FineTuneRun.class);
     } catch (JsonMappingException e) {
+      if (!errors.isEmpty()) {
+        // A wrong type the schema has named already; binding fails on it too.
+        throw new InvalidSpecException(name + ": " + String.join("; ", errors));
+      }
       List<String> fields =
           e.getPath().stream()
               .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
@@ -104,29 +138,44 @@ public final class RunFiles {
       String path = String.join(".", fields).replace(".[", "[");
       int line = lineOf(text, fields);
       throw new InvalidSpecException(
-          name
-              + (line > 0 ? ": line " + line : line(e.getLocation()))
-              + ": "
-              + path
-              + ": "
-              + e.getOriginalMessage());
-    } catch (JsonProcessingException e) {
-      throw new InvalidSpecException(name + line(e.getLocation()) + ": " + e.getOriginalMessage());
+          name + (line > 0 ? ": line " + line : "") + ": " + path + ": " + e.getOriginalMessage());
     }
-    if (run == null) {
-      throw new InvalidSpecException(name + ": empty document");
+    // Then the rules the schema cannot say (fields that depend on each other, empty references).
+    for (String rule : SpecValidation.rules(run.getSpec())) {
+      String field = rule.substring(0, Math.max(0, rule.indexOf(':')));
+      int line = field.isEmpty() ? 0 : lineOf(text, List.of(field.split("\\.")));
+      errors.add((line > 0 ? "line " + line + ": " : "") + rule);
     }
-    if (!"FineTuneRun".equals(run.getKind())) {
-      throw new InvalidSpecException(name + ": kind must be FineTuneRun, got " + run.getKind());
-    }
-    if (run.getSpec() == null) {
-      throw new InvalidSpecException(name + ": spec is required");
-    }
-    List<String> errors = SpecValidation.errors(run.getSpec());
     if (!errors.isEmpty()) {
       throw new InvalidSpecException(name + ": " + String.join("; ", errors));
     }
     return run;
+  }
+
+  /**
+   * As {@link #read}, for {@code kretctl train --local FILE} without {@code --data-dir}: the file
+   * must name its training data. The CRD defaults {@code spec.dataset.train} to the bundled sample
+   * (a cluster run without data is a smoke test), but a local file that forgot it would train on
+   * 3,000 sample rows and look like it worked.
+   */
+  public static FineTuneRun readLocal(Path file) throws IOException, InvalidSpecException {
+    FineTuneRun run = read(file);
+    if (!namesTrainingData(run)) {
+      throw new InvalidSpecException(
+          file
+              + ": spec.dataset.train: Required value: a local run names its training data"
+              + " (klue-re:v1.1/train, a path, an http(s) URL, or "
+              + DatasetSpec.DEFAULT_TRAIN
+              + " for the bundled sample), or is given --data-dir DIR");
+    }
+    return run;
+  }
+
+  /** Whether the spec names {@code spec.dataset.train} rather than leaving it to the default. */
+  public static boolean namesTrainingData(FineTuneRun run) {
+    return run.getSpec() != null
+        && run.getSpec().dataset() != null
+        && run.getSpec().dataset().train() != null;
   }
 
   /**

@@ -121,7 +121,11 @@ public class TrainCommand implements Callable<Integer> {
       if (run != null) {
         return clusterRun();
       }
-      FineTuneRun resource = local != null ? RunFiles.read(local) : RunFiles.readDefault();
+      // --data-dir replaces spec.dataset, so the file need not name it then.
+      FineTuneRun resource =
+          local == null
+              ? RunFiles.readDefault()
+              : dataDir != null ? RunFiles.read(local) : RunFiles.readLocal(local);
       if (dataDir != null) {
         resource.setSpec(RunFiles.withDataDir(resource.getSpec(), dataDir));
       }

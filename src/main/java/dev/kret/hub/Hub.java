@@ -6,19 +6,27 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +34,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +50,8 @@ import java.util.regex.Pattern;
  * (the Hugging Face layout {@code {endpoint}/{org}/{name}/resolve/{revision}/{file}}). A model
  * download that completed once is recorded in the cache and never asked for again, even for a
  * moving revision such as {@code main} — pin a commit to get reproducible runs, delete the cache
- * directory to refresh.
+ * directory to refresh. Every download has a size limit and a read timeout and is checked against
+ * the sha256 its response names, if any (see the package description).
  */
 public final class Hub {
 
@@ -100,7 +113,7 @@ public final class Hub {
     if (isHttp(ref)) {
       String base = ref.endsWith("/") ? ref : ref + "/";
       URI uri = parse(base);
-      Path dir = config.cacheDir().resolve("url").resolve(hostKey(uri));
+      Path dir = config.cacheDir().resolve("url").resolve(originKey(uri));
       for (String segment : uri.getPath().split("/")) {
         if (!segment.isEmpty()) {
           dir = dir.resolve(safeSegment(segment));
@@ -138,17 +151,20 @@ public final class Hub {
     }
     if (isHttp(ref)) {
       URI u = parse(ref);
-      Path target = config.cacheDir().resolve("files").resolve(hostKey(u));
+      Path target = config.cacheDir().resolve("files").resolve(originKey(u));
       for (String segment : u.getPath().split("/")) {
         if (!segment.isEmpty()) {
           target = target.resolve(safeSegment(segment));
         }
       }
+      // Shown in progress and errors: the file's name, never the query (a presigned signature).
+      String name = target.getFileName().toString();
       if (u.getRawQuery() != null) {
-        target = target.resolveSibling(target.getFileName() + "_" + safeSegment(u.getRawQuery()));
+        // Keyed by a digest of the query, so a signature is not written into a file name either.
+        target = target.resolveSibling(name + "_q" + shortDigest(u.getRawQuery()));
       }
       if (!Files.isRegularFile(target)) {
-        download(u, target, target.getFileName().toString(), true);
+        download(u, target, name, true);
       }
       return target;
     }
@@ -233,7 +249,7 @@ public final class Hub {
         config
             .cacheDir()
             .resolve("hf")
-            .resolve(hostKey(parse(config.endpoint() + "/")))
+            .resolve(originKey(parse(config.endpoint() + "/")))
             .resolve(m.group(1))
             .resolve(m.group(2))
             .resolve(safeSegment(encodedRev));
@@ -317,6 +333,9 @@ public final class Hub {
     try {
       Path tmp = Files.createTempFile(dir, MANIFEST, ".part");
       JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), doc);
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
       moveIntoPlace(tmp, dir.resolve(MANIFEST));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + dir.resolve(MANIFEST), e);
@@ -354,11 +373,17 @@ public final class Hub {
     return download(url, target, name, required, Check.NONE);
   }
 
-  /** Downloads url to target; false only for a 404 on an optional file. */
+  /**
+   * Downloads url to target; false only for a 404 on an optional file. Connection errors, stalls,
+   * 429 and 5xx are retried; a body that does not hash to the sha256 its response announced is
+   * retried once (a corrupted transfer), and a second mismatch is final (the source serves another
+   * file than it names).
+   */
   private boolean download(URI url, Path target, String name, boolean required, Check check) {
     Exception last = null;
     int lastStatus = 0;
     long backoff = config.initialBackoff().toMillis();
+    boolean mismatchedBefore = false;
     for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
       try {
         int status = attemptDownload(url, target, name, check);
@@ -373,6 +398,17 @@ public final class Hub {
         }
         lastStatus = status;
         last = null;
+      } catch (DigestMismatch e) {
+        if (mismatchedBefore || attempt == config.maxAttempts()) {
+          throw new ContentMismatchException(
+              e.getMessage()
+                  + (mismatchedBefore ? " twice" : "")
+                  + "; the download was deleted. The source serves another file than it names:"
+                  + " retrying cannot help");
+        }
+        mismatchedBefore = true;
+        last = e;
+        lastStatus = 0;
       } catch (IOException e) {
         last = e;
         lastStatus = 0;
@@ -402,6 +438,8 @@ public final class Hub {
   /** One attempt; returns 200 on success, 404, or a retryable status; throws on the rest. */
   private int attemptDownload(URI url, Path target, String name, Check check) throws IOException {
     URI current = url;
+    // Hugging Face names an LFS file's sha256 in X-Linked-Etag on the redirect to its CDN.
+    Sha256 announced = null;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder request =
           HttpRequest.newBuilder(current).timeout(config.timeout()).header("User-Agent", "kret");
@@ -410,6 +448,9 @@ public final class Hub {
       }
       HttpResponse<InputStream> response = send(request.GET().build());
       int status = response.statusCode();
+      if (announced == null) {
+        announced = Sha256.linked(response.headers());
+      }
       if (status >= 300 && status < 400 && status != 304) {
         String location = response.headers().firstValue("Location").orElse(null);
         response.body().close();
@@ -432,38 +473,74 @@ public final class Hub {
             "unexpected HTTP " + status + " from " + display(current), status, null);
       }
       long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-      save(response.body(), total, url, name, target, check);
+      if (total > config.maxBytes()) {
+        response.body().close();
+        throw tooLarge(url, name, total + " bytes announced");
+      }
+      Sha256 expected = announced != null ? announced : Sha256.etag(response.headers());
+      save(response.body(), total, url, name, target, expected, check);
       return 200;
     }
     throw new HubException("too many redirects from " + display(url), 0, null);
   }
 
-  private void save(InputStream body, long total, URI url, String name, Path target, Check check)
+  /**
+   * Streams a body into a dot-prefixed {@code .part} file beside target (a killed download never
+   * leaves something that looks complete), hashing it on the way; checks size, digest and check,
+   * syncs it to disk and renames it into place. Anything else deletes it.
+   */
+  private void save(
+      InputStream body, long total, URI url, String name, Path target, Sha256 expected, Check check)
       throws IOException {
     Files.createDirectories(target.getParent());
-    // A dot-prefixed .part file: a killed download never leaves something that looks complete.
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
     boolean moved = false;
     try {
       long written = 0;
       long reported = 0;
+      MessageDigest sha256 = Sha256.digest();
       try (InputStream in = body;
-          OutputStream out = Files.newOutputStream(tmp)) {
+          FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream out = Channels.newOutputStream(channel)) {
         byte[] buffer = new byte[64 * 1024];
         int n;
         while ((n = read(in, buffer, written, total)) >= 0) {
+          if (written + n > config.maxBytes()) {
+            throw tooLarge(url, name, "more than " + written + " bytes sent");
+          }
           out.write(buffer, 0, n);
+          sha256.update(buffer, 0, n);
           written += n;
           if (written - reported >= PROGRESS_STEP) {
             progress.onProgress(display(url), name, written, total);
             reported = written;
           }
         }
+        // On disk before the rename: a crash after it must not leave a named but empty file.
+        channel.force(true);
       }
       if (total >= 0 && written != total) {
         throw new IOException("truncated download: " + written + " of " + total + " bytes");
       }
       progress.onProgress(display(url), name, written, total);
+      if (expected != null) {
+        String actual = HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equals(expected.hex())) {
+          throw new DigestMismatch(
+              name
+                  + " from "
+                  + display(url)
+                  + " does not match the sha256 its "
+                  + expected.header()
+                  + " header names: expected "
+                  + expected.hex()
+                  + ", actual "
+                  + actual
+                  + " ("
+                  + written
+                  + " bytes)");
+        }
+      }
       check.accept(tmp);
       moveIntoPlace(tmp, target);
       moved = true;
@@ -474,11 +551,48 @@ public final class Hub {
     }
   }
 
-  private static int read(InputStream in, byte[] buffer, long written, long total)
-      throws IOException {
+  private HubException tooLarge(URI url, String name, String size) {
+    return new HubException(
+        name
+            + " from "
+            + display(url)
+            + " is larger than the download limit of "
+            + config.maxBytes()
+            + " bytes ("
+            + size
+            + "); raise "
+            + HubConfig.MAX_BYTES_ENV
+            + " if the file is meant to be that large",
+        0,
+        null);
+  }
+
+  /**
+   * One read, failing when no byte arrives within {@link HubConfig#readTimeout()}: the HTTP
+   * client's own timeout ends when the headers arrive, and a stalled body would otherwise hang
+   * until the Job's deadline. A watchdog closes the stream, which wakes the blocked read.
+   */
+  private int read(InputStream in, byte[] buffer, long written, long total) throws IOException {
+    AtomicBoolean stalled = new AtomicBoolean();
+    ScheduledFuture<?> alarm =
+        Watchdog.TIMER.schedule(
+            () -> {
+              stalled.set(true);
+              try {
+                in.close();
+              } catch (IOException | RuntimeException e) {
+                // the read fails or ends either way; stalled says why
+              }
+            },
+            config.readTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
+    int n;
     try {
-      return in.read(buffer);
+      n = in.read(buffer);
     } catch (IOException e) {
+      if (stalled.get()) {
+        throw stall(written, total, e);
+      }
       throw new IOException(
           "connection lost after "
               + written
@@ -487,6 +601,89 @@ public final class Hub {
               + e.getMessage()
               + ")",
           e);
+    } finally {
+      alarm.cancel(false);
+    }
+    if (stalled.get()) {
+      throw stall(written, total, null);
+    }
+    return n;
+  }
+
+  private SocketTimeoutException stall(long written, long total, IOException cause) {
+    SocketTimeoutException e =
+        new SocketTimeoutException(
+            "no data for "
+                + config.readTimeout().toMillis()
+                + " ms after "
+                + written
+                + (total >= 0 ? " of " + total : "")
+                + " bytes (read timeout, "
+                + HubConfig.READ_TIMEOUT_ENV
+                + ")");
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
+  }
+
+  /** The one thread that times out stalled reads (a daemon: it never keeps the JVM alive). */
+  private static final class Watchdog {
+    static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static ScheduledThreadPoolExecutor timer() {
+      ScheduledThreadPoolExecutor t =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread thread = new Thread(r, "kret-hub-read-timeout");
+                thread.setDaemon(true);
+                return thread;
+              });
+      t.setRemoveOnCancelPolicy(true);
+      return t;
+    }
+  }
+
+  /** The body did not hash to the sha256 its response named: retried once, then final. */
+  private static final class DigestMismatch extends IOException {
+    DigestMismatch(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * A sha256 a response names for its body: Hugging Face's {@code X-Linked-Etag} (an LFS file's
+   * sha256, on the resolve response that redirects to the CDN), else a strong {@code ETag} of 64
+   * hex digits on the final response. Other ETags (a git blob's sha1 for small files, a server's
+   * own opaque tags, weak ones) say nothing about the bytes and are ignored.
+   */
+  record Sha256(String hex, String header) {
+    private static final Pattern HEX64 = Pattern.compile("\"?([0-9a-fA-F]{64})\"?");
+
+    static Sha256 linked(HttpHeaders headers) {
+      return of(headers, "X-Linked-Etag");
+    }
+
+    static Sha256 etag(HttpHeaders headers) {
+      return of(headers, "ETag");
+    }
+
+    private static Sha256 of(HttpHeaders headers, String name) {
+      return headers
+          .firstValue(name)
+          .map(v -> HEX64.matcher(v.strip()))
+          .filter(Matcher::matches)
+          .map(m -> new Sha256(m.group(1).toLowerCase(Locale.ROOT), name))
+          .orElse(null);
+    }
+
+    static MessageDigest digest() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is required of every JVM", e);
+      }
     }
   }
 
@@ -526,6 +723,12 @@ public final class Hub {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    // The rename itself is durable only once the directory is synced (Linux; elsewhere skipped).
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException | RuntimeException e) {
+      // a file system or OS that cannot sync a directory: the rename is still atomic
     }
   }
 
@@ -624,9 +827,21 @@ public final class Hub {
     }
   }
 
-  private static String hostKey(URI uri) {
+  /**
+   * {@code <scheme>/<host>[_<port>]}: http and https of the same host and path are different
+   * sources (a plain-http answer must never stand in for the https one), so they never share an
+   * entry.
+   */
+  private static Path originKey(URI uri) {
     String host = uri.getHost() == null ? "local" : uri.getHost();
-    return safeSegment(uri.getPort() < 0 ? host : host + "_" + uri.getPort());
+    String scheme = uri.getScheme() == null ? "none" : uri.getScheme().toLowerCase(Locale.ROOT);
+    return Path.of(
+        safeSegment(scheme), safeSegment(uri.getPort() < 0 ? host : host + "_" + uri.getPort()));
+  }
+
+  private static String shortDigest(String s) {
+    MessageDigest sha256 = Sha256.digest();
+    return HexFormat.of().formatHex(sha256.digest(s.getBytes(StandardCharsets.UTF_8)), 0, 8);
   }
 
   private static String safeSegment(String s) {

@@ -483,6 +483,46 @@ class ClusterCliTest {
     assertThat(r.getOutput()).contains("No resources found in nowhere namespace.");
   }
 
+  /** What the API server accepts, apply accepts: a run without data, with a warning. */
+  @Test
+  void applyWarnsWhenTheRunWouldTrainOnTheBundledSample(QuarkusMainLauncher launcher)
+      throws Exception {
+    Path file = tmp.resolve("no-data.yaml");
+    Files.writeString(
+        file,
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata: {name: no-data}
+        spec:
+          model: {name: klue/roberta-base}
+        """);
+
+    LaunchResult r = kret(launcher, "crud", "apply", "-f", file.toString(), "--dry-run");
+
+    assertThat(r.exitCode()).as(r.getErrorOutput()).isZero();
+    assertThat(r.getErrorOutput())
+        .contains("Warning: " + file + ": spec.dataset.train is not set")
+        .contains("builtin:klue-re-sample");
+  }
+
+  /** The CRD's CEL rule on the name, which the schema check does not evaluate, said by apply. */
+  @Test
+  void applyRefusesANameTheCrdRefuses(QuarkusMainLauncher launcher) throws Exception {
+    Path file = tmp.resolve("long-name.yaml");
+    String name = "r".repeat(58);
+    Files.writeString(
+        file,
+        Files.readString(Path.of("k8s/examples/tiny-cpu.yaml"))
+            .replaceFirst("(?m)^  name: .*$", "  name: " + name));
+
+    LaunchResult r = kret(launcher, "crud", "apply", "-f", file.toString(), "--dry-run");
+
+    assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID_CONFIG);
+    assertThat(r.getErrorOutput())
+        .contains("metadata.name: Invalid value: \"" + name + "\": must be at most 57 characters");
+  }
+
   @Test
   void applyValidatesThenCreatesThenUpdates(QuarkusMainLauncher launcher) throws Exception {
     Path bad = tmp.resolve("bad.yaml");

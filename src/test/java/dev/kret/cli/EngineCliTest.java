@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +103,46 @@ class EngineCliTest {
     assertThat(r.getErrorOutput()).contains("line 6", "spec.training.epoch");
   }
 
+  /**
+   * Three specs issue 19 found passing or failing wrongly: no spec.dataset.train (trained on the
+   * bundled sample), model.name '' (exit 1, no field named), memory: lots (the API server refuses
+   * it): each is exit code 3 naming its field, before anything is downloaded or trained.
+   */
+  @Test
+  void trainRefusesWhatTheApiServerOrTheTrainerWouldNamingTheField(QuarkusMainLauncher launcher)
+      throws IOException {
+    String base =
+        """
+        apiVersion: kret.dev/v1alpha1
+        kind: FineTuneRun
+        metadata: {name: bad}
+        spec:
+          model: {init: random, config: {hiddenSize: 32, numLayers: 1, numHeads: 2}}
+          dataset: {train: builtin:klue-re-sample}
+          training: {epochs: 1}
+          resources: {memory: 2Gi}
+        """;
+    Map<String, String> variants =
+        Map.of(
+            "spec.dataset.train: Required value",
+            base.replace("  dataset: {train: builtin:klue-re-sample}\n", ""),
+            "spec.model.name: Invalid value: \"\"",
+            base.replace(
+                "{init: random, config: {hiddenSize: 32, numLayers: 1, numHeads: 2}}",
+                "{name: ''}"),
+            "spec.resources.memory: Invalid value: \"lots\"",
+            base.replace("2Gi", "lots"));
+    for (Map.Entry<String, String> v : variants.entrySet()) {
+      Path yaml = Files.writeString(tmp.resolve("refused.yaml"), v.getValue());
+      Path out = tmp.resolve("refused");
+      LaunchResult r =
+          launcher.launch("train", "--local", yaml.toString(), "--output", out.toString());
+      assertThat(r.exitCode()).as(v.getKey() + ": " + r.getErrorOutput()).isEqualTo(3);
+      assertThat(out).as("refused before anything was written").doesNotExist();
+      assertThat(r.getErrorOutput()).contains(v.getKey());
+    }
+  }
+
   @Test
   void trainRejectsAnOutOfRangeValueNamingTheField(QuarkusMainLauncher launcher)
       throws IOException {
@@ -156,6 +197,7 @@ class EngineCliTest {
           model:
             init: random
             config: {hiddenSize: 32, numLayers: 1, numHeads: 2, intermediateSize: 64}
+          dataset: {train: builtin:klue-re-sample}
           training: {epochs: 1}
         """);
     Path out = tmp.resolve("wants-gpu");

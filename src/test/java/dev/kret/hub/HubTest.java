@@ -2,6 +2,7 @@ package dev.kret.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -14,8 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -378,6 +383,250 @@ class HubTest {
     assertThat(HubConfig.fromEnvironment(Map.of()).pvcRoot()).isEqualTo(Path.of("/models"));
   }
 
+  private static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private List<String> filesIn(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).toList();
+    }
+  }
+
+  /** A data file above the limit: refused at once, naming the URL (no query) and the limit. */
+  @Test
+  void refusesAFileAnnouncedLargerThanTheLimitNamingTheRedactedUrlAndTheLimit() throws IOException {
+    server.put("/data/train.json", "x".repeat(2000));
+    Hub hub = new Hub(config().withMaxBytes(1000));
+
+    assertThatThrownBy(() -> hub.resolveFile(server.url("/data/train.json?X-Amz-Signature=s3cr3t")))
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining(server.url("/data/train.json") + " is larger than")
+        .hasMessageContaining("limit of 1000 bytes")
+        .hasMessageContaining("2000 bytes announced")
+        .hasMessageContaining("KRET_HUB_MAX_BYTES")
+        .hasMessageNotContaining("s3cr3t")
+        .satisfies(e -> assertThat(((HubException) e).retryable()).isFalse());
+    assertThat(server.count("/data/train.json")).as("not retried").isEqualTo(1);
+    assertThat(filesIn(cache)).isEmpty();
+  }
+
+  /** The same without Content-Length: counted while streaming, the partial file deleted. */
+  @Test
+  void refusesAChunkedBodyThatGrowsPastTheLimitAndKeepsNothing() throws IOException {
+    server.put("/data/train.json", "x".repeat(200_000));
+    server.chunked("/data/train.json");
+    Hub hub = new Hub(config().withMaxBytes(100_000));
+
+    assertThatThrownBy(() -> hub.resolveFile(server.url("/data/train.json")))
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("larger than the download limit of 100000 bytes")
+        .satisfies(e -> assertThat(((HubException) e).retryable()).isFalse());
+    assertThat(filesIn(cache)).isEmpty();
+  }
+
+  /** A dataset over the limit is invalid data (exit 3), named without its query string. */
+  @Test
+  void aDatasetOverTheLimitIsInvalidDataNamingTheUrlAndTheLimit() {
+    server.put("/data/train.json", "[]".repeat(1000));
+    Hub hub = new Hub(config().withMaxBytes(1000));
+
+    assertThatThrownBy(
+            () ->
+                dev.kret.data.KlueReDataset.load(
+                    server.url("/data/train.json?sig=s3cr3t"),
+                    dev.kret.data.LoadOptions.defaults(),
+                    hub))
+        .isInstanceOf(dev.kret.data.DatasetException.class)
+        .hasMessageStartingWith(server.url("/data/train.json") + ": ")
+        .hasMessageContaining("limit of 1000 bytes")
+        .hasMessageNotContaining("s3cr3t");
+  }
+
+  /** A body that stops mid-way fails after the read timeout instead of hanging the trainer. */
+  @Test
+  void aStalledBodyFailsAsRetryableAfterTheReadTimeoutAndLeavesNoPartialFile() {
+    String p = "/klue/tiny/resolve/main/";
+    serveModel(p);
+    server.put(p + "model.safetensors", "w".repeat(10_000));
+    server.stall(p + "model.safetensors", 4_000);
+    Hub hub =
+        new Hub(
+            config().withRetries(2, Duration.ofMillis(1)).withReadTimeout(Duration.ofMillis(300)));
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () ->
+            assertThatThrownBy(() -> hub.resolveModel("klue/tiny"))
+                .isInstanceOf(HubException.class)
+                .hasMessageContaining(server.url(p + "model.safetensors"))
+                .hasMessageContaining("after 2 attempt(s)")
+                .hasMessageContaining("no data for 300 ms after 4000 of 10000 bytes")
+                .satisfies(e -> assertThat(((HubException) e).retryable()).isTrue()));
+    assertThat(server.count(p + "model.safetensors")).isEqualTo(2);
+    assertThat(cache.resolve("hf"))
+        .satisfies(d -> assertThat(filesIn(d)).containsOnly("config.json"));
+  }
+
+  /** Hugging Face names an LFS file's sha256 in X-Linked-Etag: the bytes must hash to it. */
+  @Test
+  void acceptsAFileThatHashesToTheSha256ItsLinkedEtagNames() {
+    String p = "/klue/tiny/resolve/main/";
+    serveModel(p);
+    server.header(p + "model.safetensors", "X-Linked-Etag", "\"" + sha256("weights") + "\"");
+
+    Path dir = new Hub(config()).resolveModel("klue/tiny");
+
+    assertThat(dir.resolve("model.safetensors")).hasContent("weights");
+  }
+
+  /** The same file, served corrupted once: the second transfer is checked and kept. */
+  @Test
+  void retriesATransferThatDoesNotHashToItsLinkedEtagOnce() {
+    String p = "/klue/tiny/resolve/main/";
+    serveModel(p);
+    server.header(p + "model.safetensors", "X-Linked-Etag", "\"" + sha256("weights") + "\"");
+    server.corruptFirst(p + "model.safetensors", 1);
+
+    Path dir = new Hub(config()).resolveModel("klue/tiny");
+
+    assertThat(dir.resolve("model.safetensors")).hasContent("weights");
+    assertThat(server.count(p + "model.safetensors")).isEqualTo(2);
+  }
+
+  /** Twice the wrong bytes: another file than the hub names; final, nothing kept. */
+  @Test
+  void failsForGoodWhenTheBytesTwiceDoNotHashToTheLinkedEtag() throws IOException {
+    String p = "/klue/tiny/resolve/main/";
+    serveModel(p);
+    server.header(p + "model.safetensors", "X-Linked-Etag", "\"" + sha256("other") + "\"");
+
+    assertThatThrownBy(() -> new Hub(config()).resolveModel("klue/tiny"))
+        .isInstanceOf(ContentMismatchException.class)
+        .hasMessageContaining("model.safetensors from " + server.url(p + "model.safetensors"))
+        .hasMessageContaining("X-Linked-Etag")
+        .hasMessageContaining("expected " + sha256("other"))
+        .hasMessageContaining("actual " + sha256("weights"))
+        .satisfies(e -> assertThat(((HubException) e).retryable()).isFalse());
+    assertThat(server.count(p + "model.safetensors")).as("one retry, then final").isEqualTo(2);
+    assertThat(filesIn(cache))
+        .doesNotContain("model.safetensors")
+        .noneMatch(n -> n.endsWith(".part"));
+  }
+
+  /** Hugging Face's real shape: the sha256 is on the redirect, the CDN's own ETag is opaque. */
+  @Test
+  void checksTheCdnBytesAgainstTheSha256OnTheRedirect() throws IOException {
+    try (FakeServer cdn = new FakeServer()) {
+      String p = "/klue/tiny/resolve/main/";
+      serveModel(p);
+      cdn.put("/blob/weights", "tampered");
+      cdn.header("/blob/weights", "ETag", "\"9b2cf535f27731c974343645a3985328\"");
+      server.redirect(p + "model.safetensors", cdn.url("/blob/weights"));
+      server.header(p + "model.safetensors", "X-Linked-Etag", "\"" + sha256("weights") + "\"");
+
+      assertThatThrownBy(() -> new Hub(config()).resolveModel("klue/tiny"))
+          .isInstanceOf(ContentMismatchException.class)
+          .hasMessageContaining("expected " + sha256("weights"));
+    }
+  }
+
+  /** A strong 64-hex ETag on the file itself is checked too. */
+  @Test
+  void checksASha256Etag() {
+    server.put("/data/train.json", "[]");
+    server.header("/data/train.json", "ETag", "\"" + sha256("[1]") + "\"");
+
+    assertThatThrownBy(() -> new Hub(config()).resolveFile(server.url("/data/train.json")))
+        .isInstanceOf(ContentMismatchException.class)
+        .hasMessageContaining("ETag");
+  }
+
+  /** A git blob id (small files on the hub), a weak or an opaque ETag says nothing about bytes. */
+  @Test
+  void ignoresEtagsThatAreNotASha256() {
+    server.put("/a.json", "[]");
+    server.header("/a.json", "ETag", "\"" + "a".repeat(40) + "\"");
+    server.put("/b.json", "[]");
+    server.header("/b.json", "ETag", "W/\"" + sha256("[1]") + "\"");
+    server.put("/c.json", "[]");
+    server.header("/c.json", "ETag", "\"5f3c-1a2b\"");
+    Hub hub = new Hub(config());
+
+    for (String f : List.of("/a.json", "/b.json", "/c.json")) {
+      assertThat(hub.resolveFile(server.url(f))).as(f).hasContent("[]");
+    }
+  }
+
+  /** http://h/x and https://h/x are different sources: a plain-http copy never answers https. */
+  @Test
+  void httpAndHttpsOfTheSameUrlDoNotShareACachedFile() {
+    server.put("/data/train.json", "[]");
+    Hub hub = new Hub(config().withRetries(1, Duration.ZERO).withTimeout(Duration.ofSeconds(1)));
+    Path plain = hub.resolveFile(server.url("/data/train.json"));
+    String https = server.url("/data/train.json").replace("http://", "https://");
+
+    // The test server speaks no TLS: the https URL can only fail, never come from the cache.
+    assertThatThrownBy(() -> hub.resolveFile(https)).isInstanceOf(HubException.class);
+    assertThat(plain).startsWith(cache.resolve("files").resolve("http"));
+  }
+
+  /** The same for model directories by URL. */
+  @Test
+  void httpAndHttpsModelDirectoriesAreCachedApart() {
+    serveModel("/models/run-1/epoch-3/");
+    Hub hub = new Hub(config().withRetries(1, Duration.ZERO).withTimeout(Duration.ofSeconds(1)));
+    Path plain = hub.resolveModel(server.url("/models/run-1/epoch-3/"));
+    String https = server.url("/models/run-1/epoch-3/").replace("http://", "https://");
+
+    assertThatThrownBy(() -> hub.resolveModel(https)).isInstanceOf(HubException.class);
+    assertThat(plain).startsWith(cache.resolve("url").resolve("http"));
+  }
+
+  /** A presigned URL's signature reaches neither a file name in the cache nor the progress. */
+  @Test
+  void keysAQueryByItsDigestAndShowsNoneOfIt() {
+    server.put("/data/train.json", "[]");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Hub hub = new Hub(config(), (url, file, bytes, total) -> seen.add(url + " " + file));
+
+    Path one = hub.resolveFile(server.url("/data/train.json?sig=s3cr3t"));
+    Path other = hub.resolveFile(server.url("/data/train.json?sig=0ther"));
+
+    assertThat(one).isNotEqualTo(other).hasContent("[]");
+    assertThat(one.toString()).doesNotContain("s3cr3t");
+    assertThat(seen).isNotEmpty().noneMatch(s -> s.contains("s3cr3t") || s.contains("sig"));
+  }
+
+  @Test
+  void readsTheDownloadLimitAndReadTimeoutFromEnvironment() {
+    HubConfig c =
+        HubConfig.fromEnvironment(
+            Map.of("KRET_HUB_MAX_BYTES", "2Gi", "KRET_HUB_READ_TIMEOUT", "90s"));
+
+    assertThat(c.maxBytes()).isEqualTo(2L << 30);
+    assertThat(c.readTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(HubConfig.fromEnvironment(Map.of("KRET_HUB_MAX_BYTES", "500M")).maxBytes())
+        .isEqualTo(500_000_000L);
+    assertThat(HubConfig.fromEnvironment(Map.of("KRET_HUB_READ_TIMEOUT", "250ms")).readTimeout())
+        .isEqualTo(Duration.ofMillis(250));
+    assertThat(HubConfig.fromEnvironment(Map.of()).maxBytes()).isEqualTo(10L << 30);
+    assertThat(HubConfig.fromEnvironment(Map.of()).readTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThatThrownBy(() -> HubConfig.fromEnvironment(Map.of("KRET_HUB_MAX_BYTES", "lots")))
+        .isInstanceOf(HubException.class)
+        .hasMessageStartingWith("KRET_HUB_MAX_BYTES: ")
+        .hasMessageContaining("\"lots\"");
+    assertThatThrownBy(() -> HubConfig.fromEnvironment(Map.of("KRET_HUB_READ_TIMEOUT", "0")))
+        .hasMessageStartingWith("KRET_HUB_READ_TIMEOUT: ");
+  }
+
   /** A tiny HTTP server on 127.0.0.1 with canned responses and a request log. */
   static final class FakeServer implements AutoCloseable {
     private final HttpServer http;
@@ -386,11 +635,19 @@ class HubTest {
     private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final Map<String, int[]> truncations = new ConcurrentHashMap<>();
     private final Map<String, int[]> failures = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
+    private final Map<String, int[]> corruptions = new ConcurrentHashMap<>();
+    private final Map<String, Integer> stalls = new ConcurrentHashMap<>();
+    private final Set<String> chunked = ConcurrentHashMap.newKeySet();
     private final List<String[]> requests = new CopyOnWriteArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final ExecutorService workers = Executors.newCachedThreadPool();
 
     FakeServer() throws IOException {
       http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       http.createContext("/", this::handle);
+      // A handler that stalls must not hold up the others (the default runs them one by one).
+      http.setExecutor(workers);
       http.start();
     }
 
@@ -417,6 +674,26 @@ class HubTest {
 
     void failFirst(String path, int times, int status) {
       failures.put(path, new int[] {times, status});
+    }
+
+    /** Adds a response header to path's 200 and redirect responses. */
+    void header(String path, String name, String value) {
+      headers.computeIfAbsent(path, p -> new ConcurrentHashMap<>()).put(name, value);
+    }
+
+    /** Flips a byte of path's body in the first times responses (a corrupted transfer). */
+    void corruptFirst(String path, int times) {
+      corruptions.put(path, new int[] {times});
+    }
+
+    /** Sends the headers and the first sent bytes of path's body, then nothing until closed. */
+    void stall(String path, int sent) {
+      stalls.put(path, sent);
+    }
+
+    /** Sends path's body chunked, without Content-Length. */
+    void chunked(String path) {
+      chunked.add(path);
     }
 
     List<String> paths() {
@@ -450,6 +727,7 @@ class HubTest {
         ex.close();
         return;
       }
+      headers.getOrDefault(path, Map.of()).forEach(ex.getResponseHeaders()::add);
       if (redirects.containsKey(path)) {
         ex.getResponseHeaders().add("Location", redirects.get(path));
         ex.sendResponseHeaders(302, -1);
@@ -476,14 +754,35 @@ class HubTest {
         ex.close();
         return;
       }
-      ex.sendResponseHeaders(200, body.length);
+      Integer stallAfter = stalls.get(path);
+      if (stallAfter != null) {
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body, 0, stallAfter);
+        ex.getResponseBody().flush();
+        try {
+          closed.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        ex.close();
+        return;
+      }
+      int[] corrupt = corruptions.get(path);
+      if (corrupt != null && corrupt[0] > 0) {
+        corrupt[0]--;
+        body = body.clone();
+        body[0] ^= 1;
+      }
+      ex.sendResponseHeaders(200, chunked.contains(path) ? 0 : body.length);
       ex.getResponseBody().write(body);
       ex.close();
     }
 
     @Override
     public void close() {
+      closed.countDown();
       http.stop(0);
+      workers.shutdownNow();
     }
   }
 }

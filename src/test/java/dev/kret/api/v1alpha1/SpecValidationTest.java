@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The dataset URIs a spec may name. */
+/**
+ * The schema's checks and the rules it cannot say, on specs built in Java (as the operator does).
+ */
 class SpecValidationTest {
 
   private static FineTuneRunSpec withData(String train, String validation) {
@@ -32,6 +34,68 @@ class SpecValidationTest {
         .containsExactly("spec.dataset.train: must not be empty");
   }
 
+  /** The schema, not a copy of its rules: a bad quantity is refused by the CRD's pattern. */
+  @Test
+  void checksTheSpecAgainstTheCrdSchema() {
+    FineTuneRunSpec spec =
+        new FineTuneRunSpec(
+            null,
+            null,
+            null,
+            new TrainingSpec(
+                0, null, null, null, null, null, null, null, null, null, null, null, null),
+            null,
+            new ResourcesSpec(null, null, "lots", null, null, null, null),
+            null,
+            null,
+            null);
+
+    assertThat(SpecValidation.errors(spec))
+        .containsExactlyInAnyOrder(
+            "spec.training.epochs: Invalid value: 0: should be greater than or equal to 1",
+            "spec.resources.memory: Invalid value: \"lots\": should match '"
+                + ResourcesSpec.QUANTITY
+                + "'");
+  }
+
+  /** An empty model name would reach the hub as an empty reference (exit 1, no field named). */
+  @Test
+  void refusesAnEmptyModelNameOrUri() {
+    FineTuneRunSpec base = withData("builtin:klue-re-sample", null);
+    FineTuneRunSpec named =
+        new FineTuneRunSpec(
+            new ModelSpec("", null, null, null, null, null), base.dataset(), null, null, null);
+    FineTuneRunSpec uri =
+        new FineTuneRunSpec(
+            new ModelSpec(null, null, " ", null, null, null), base.dataset(), null, null, null);
+
+    assertThat(SpecValidation.errors(named))
+        .singleElement()
+        .asString()
+        .startsWith("spec.model.name: Invalid value: \"\": must not be empty");
+    assertThat(SpecValidation.errors(uri))
+        .singleElement()
+        .asString()
+        .startsWith("spec.model.uri: Invalid value: \" \": must not be empty");
+  }
+
+  /** What the schema cannot say: numHeads must divide hiddenSize. */
+  @Test
+  void keepsTheCrossFieldRules() {
+    FineTuneRunSpec spec =
+        new FineTuneRunSpec(
+            new ModelSpec(
+                null, null, null, "random", null, new ModelConfigSpec(128, null, 3, null, null)),
+            null,
+            null,
+            null,
+            null);
+
+    assertThat(SpecValidation.errors(spec))
+        .containsExactly(
+            "spec.model.config.numHeads: Invalid value: 3: must divide hiddenSize 128");
+  }
+
   /** It names a Service: a DNS-1035 label, as the CRD's pattern (PromotionSpec.SERVING_PATTERN). */
   @Test
   void promotionServingMustBeADns1035Label() {
@@ -44,7 +108,12 @@ class SpecValidationTest {
           .as(bad)
           .singleElement()
           .asString()
-          .startsWith("spec.promotion.serving: must be a DNS-1035 label");
+          .isEqualTo(
+              "spec.promotion.serving: Invalid value: \""
+                  + bad
+                  + "\": should match '"
+                  + PromotionSpec.SERVING_PATTERN
+                  + "'");
     }
     assertThat(
             SpecValidation.errors(
