@@ -157,9 +157,11 @@ public class TrainCommand implements Callable<Integer> {
       // console sink has printed why.
       return ExitCodes.FAILED;
     } catch (HubException e) {
+      // A transient failure (connection, timeout, 429, 5xx) is worth another pod; a model that
+      // is not there, a refused token or a file over the size limit is not.
       err.println("error: " + e.getMessage());
       verbosity.trace(err, e);
-      return ExitCodes.FAILED;
+      return e.retryable() ? ExitCodes.FAILED : ExitCodes.INVALID_CONFIG;
     } catch (Exception e) {
       err.println("error: " + e);
       verbosity.trace(err, e);

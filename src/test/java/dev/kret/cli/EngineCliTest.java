@@ -182,6 +182,45 @@ class EngineCliTest {
     assertThat(r.getErrorOutput()).contains("g-1", "subject_entity.word");
   }
 
+  /** A model the hub does not have is the run's configuration, not a transient failure. */
+  @Test
+  void trainStopsWithExitCode3WhenTheModelIsNotThere(QuarkusMainLauncher launcher)
+      throws IOException {
+    com.sun.net.httpserver.HttpServer http =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext(
+        "/",
+        ex -> {
+          ex.sendResponseHeaders(404, -1);
+          ex.close();
+        });
+    http.start();
+    try {
+      Path yaml = tmp.resolve("missing-model.yaml");
+      Files.writeString(
+          yaml,
+          """
+          apiVersion: kret.dev/v1alpha1
+          kind: FineTuneRun
+          metadata: {name: missing-model}
+          spec:
+            model: {uri: "http://127.0.0.1:%d/no/such-model/"}
+            dataset: {train: builtin:klue-re-sample}
+            training: {epochs: 1}
+          """
+              .formatted(http.getAddress().getPort()));
+      LaunchResult r =
+          launcher.launch(
+              "train", "--local", yaml.toString(), "--output", tmp.resolve("mm").toString());
+      // Exit 1 made the Job retry a run that cannot succeed.
+      assertThat(r.exitCode()).as(r.getErrorOutput()).isEqualTo(ExitCodes.INVALID_CONFIG);
+      assertThat(r.getErrorOutput()).contains("404");
+    } finally {
+      http.stop(0);
+    }
+  }
+
   /** This machine has no GPU and runs the CPU build of libtorch. */
   @Test
   void trainWithDeviceGpuStopsWithExitCode3NamingTheFlavorAndGpuCount(QuarkusMainLauncher launcher)
