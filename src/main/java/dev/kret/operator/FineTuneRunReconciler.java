@@ -73,12 +73,13 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
 
   @Override
   public UpdateControl<FineTuneRun> reconcile(FineTuneRun run, Context<FineTuneRun> context) {
+    Job job = context.getSecondaryResource(Job.class).orElse(null);
     Observed observed =
         new Observed(
             run,
             context.getSecondaryResource(ConfigMap.class).map(ConfigMap::getData).orElse(null),
-            context.getSecondaryResource(Job.class).orElse(null),
-            List.copyOf(context.getSecondaryResources(Pod.class)),
+            job,
+            TrainingPods.ownedBy(job, List.copyOf(context.getSecondaryResources(Pod.class))),
             SpecValidation.errors(run.getSpec()),
             Instant.now(clock),
             config.pendingDeadline(),

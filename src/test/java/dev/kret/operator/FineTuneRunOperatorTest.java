@@ -147,12 +147,21 @@ class FineTuneRunOperatorTest {
     client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
   }
 
+  /** A pod as the Job controller creates it: labelled, and controlled by the run's Job. */
   Pod trainingPod(String run, String suffix) {
+    Job job = job(run);
     return new PodBuilder()
         .withNewMetadata()
         .withName(run + "-train-" + suffix)
         .withNamespace(ns)
-        .withLabels(Labels.forRun(job(run) == null ? null : runObject(run), "training"))
+        .withLabels(Labels.forRun(job == null ? null : runObject(run), "training"))
+        .addNewOwnerReference()
+        .withApiVersion("batch/v1")
+        .withKind("Job")
+        .withName(job.getMetadata().getName())
+        .withUid(job.getMetadata().getUid())
+        .withController(true)
+        .endOwnerReference()
         .endMetadata()
         .withNewSpec()
         .addNewContainer()
@@ -298,6 +307,33 @@ class FineTuneRunOperatorTest {
     statusOf("late", condition("Succeeded", "True", "Succeeded"));
     assertThat(client.v1().events().inNamespace(ns).list().getItems())
         .noneMatch(e -> "NoMetricsReceived".equals(e.getReason()));
+  }
+
+  @Test
+  void aPodThatOnlyWearsTheRunsLabelsIsNotItsTrainingPod() {
+    applyExample("forged");
+    Pod forged = trainingPod("forged", "x");
+    forged.getMetadata().setOwnerReferences(null); // labels alone, no Job controlling it
+    Pod pod = client.pods().inNamespace(ns).resource(forged).create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("trainer")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(137)
+            .withReason("OOMKilled")
+            .withFinishedAt("2026-03-01T11:00:00Z")
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    finishJob("forged", "Failed", "BackoffLimitExceeded");
+    FineTuneRunStatus s = statusOf("forged", condition("Failed", "True", "BackoffLimitExceeded"));
+    // Before, the forged pod's termination became the run's failure: OOMKilled, exit code 137.
+    assertThat(s.training() == null ? null : s.training().lastFailure()).isNull();
   }
 
   @Test
