@@ -398,19 +398,49 @@ public final class MicroBatcher implements AutoCloseable {
     }
   }
 
-  /** Stops taking requests, finishes every queued instance, then stops the workers. */
+  /**
+   * Stops taking requests, finishes every queued instance, then stops the workers. Uninterruptible:
+   * an interrupted caller (SIGTERM during the shutdown delay) would otherwise return while a
+   * forward pass still runs and free the model under it; the interrupt is restored on return.
+   */
   @Override
   public void close() {
+    closeAndWait();
+  }
+
+  /**
+   * {@link #close()}, telling whether no forward pass runs any more: false if one still ran a
+   * minute later, and then the model must not be freed.
+   */
+  boolean closeAndWait() {
     closed = true;
+    boolean interrupted = false;
     try {
-      gatherer.join();
+      while (true) {
+        try {
+          gatherer.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
       if (broken != null) {
         failQueued(broken);
       }
+    } finally {
       workers.shutdown();
-      workers.awaitTermination(1, TimeUnit.MINUTES);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      while (!workers.isTerminated() && System.nanoTime() < deadline) {
+        try {
+          workers.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
+    return workers.isTerminated();
   }
 }
