@@ -29,6 +29,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -99,6 +100,18 @@ public final class PredictionServer implements AutoCloseable {
   private volatile MicroBatcher batcher;
   private volatile boolean stopping;
   private volatile boolean closed;
+
+  /**
+   * Guards the hand-over of the model between the load thread and {@link #close()}: {@code closed},
+   * the publication of {@code opened}/{@code batcher} and {@code settingUp} change only under it.
+   * Whoever holds the model when the other side arrives frees it: never both, never under a pass.
+   */
+  private final Object lifecycle = new Object();
+
+  /** The loader has returned a model the load thread still owns (it builds and warms up). */
+  private boolean settingUp;
+
+  private final CountDownLatch loadStopped = new CountDownLatch(1);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final WarmupListener warmupListener;
   private final ForwardWrapper forwardWrapper;
@@ -184,17 +197,24 @@ public final class PredictionServer implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Runs on the load thread. The model stays this thread's until it is published, together with its
+   * batcher, under {@link #lifecycle}; if {@link #close()} came first, this thread frees what it
+   * built, after its own last forward pass, and close() never touches it.
+   */
   private void load(Loader loader) {
+    ModelDirectory.Opened o = null;
+    MicroBatcher b = null;
     try {
-      ModelDirectory.Opened o = loader.load();
-      if (closed) {
-        o.close();
-        loaded.completeExceptionally(new IllegalStateException("closed while loading"));
-        return;
+      o = loader.load();
+      synchronized (lifecycle) {
+        if (closed) {
+          throw new IllegalStateException("closed while loading");
+        }
+        settingUp = true;
       }
       RelationClassifier c = new RelationClassifier(o);
-      opened = o;
-      MicroBatcher b =
+      b =
           MicroBatcher.bounded(
               forwardWrapper.apply(c::forward),
               config.maxBatch(),
@@ -202,8 +222,6 @@ public final class PredictionServer implements AutoCloseable {
               config.workers(),
               limits.maxQueue(),
               metrics::batch);
-      batcher = b;
-      metrics.watchQueue(b);
       long t0 = System.nanoTime();
       List<List<Encoded>> passes = Warmup.batches(c, config.maxBatch());
       b.warmUp(
@@ -214,16 +232,39 @@ public final class PredictionServer implements AutoCloseable {
               longest = Math.max(longest, e.ids().length);
             }
             warmupListener.pass(this, batch.size(), longest);
+            if (closed) {
+              throw new IllegalStateException("closed while warming up");
+            }
           });
-      // Readiness flips only now, after the warm-up.
-      classifier = c;
+      synchronized (lifecycle) {
+        if (closed) {
+          throw new IllegalStateException("closed while warming up");
+        }
+        opened = o;
+        batcher = b;
+        // Readiness flips only now, after the warm-up.
+        classifier = c;
+        settingUp = false;
+      }
+      metrics.watchQueue(b);
       loaded.complete(null);
       LOG.infof(
           "model %s loaded: %d labels; %d warm-up passes in %d ms",
           config.name(), c.labels().size(), passes.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (Throwable e) {
-      LOG.errorf(e, "model %s failed to load", config.name());
+      if (closed) {
+        LOG.infof("model %s: %s", config.name(), e.getMessage());
+      } else {
+        LOG.errorf(e, "model %s failed to load", config.name());
+      }
+      // Nothing was published: this thread still owns what it built.
+      boolean idle = b == null || b.closeAndWait();
+      if (o != null && idle) {
+        o.close();
+      }
       loaded.completeExceptionally(e);
+    } finally {
+      loadStopped.countDown();
     }
   }
 
@@ -299,15 +340,22 @@ public final class PredictionServer implements AutoCloseable {
   /**
    * Closes idle connections, waits up to the drain time for in-flight requests (still serving the
    * ones that arrive meanwhile, each on a connection then closed), closes the listener and every
-   * connection, then frees the model.
+   * connection, then frees the model once no forward pass can run on it. Uninterruptible (an
+   * interrupt would otherwise cut the drain short and free the model under a running pass); the
+   * interrupt is restored on return.
    */
   @Override
   public synchronized void close() {
-    if (closed) {
-      return;
+    boolean waitForLoad;
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      stopping = true;
+      closed = true;
+      waitForLoad = settingUp;
     }
-    stopping = true;
-    closed = true;
+    boolean interrupted = false;
     // A connection between requests has nothing in flight: closing it loses nothing.
     requestTimers.keySet().forEach(HttpConnection::close);
     long deadline = System.nanoTime() + config.drain().toNanos();
@@ -315,38 +363,89 @@ public final class PredictionServer implements AutoCloseable {
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        interrupted = true;
       }
     }
     if (inFlight.get() > 0) {
       LOG.warnf("drain time is up with %d requests in flight; closing", inFlight.get());
     }
-    await(http.close());
+    interrupted |= await(http.close());
     handlers.shutdown();
-    try {
-      handlers.awaitTermination(config.drain().toSeconds() + 1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (batcher != null) {
-      batcher.close();
-    }
-    if (opened != null) {
-      opened.close();
+    interrupted |= awaitTermination(handlers, CLOSE_WAIT);
+    MicroBatcher b;
+    ModelDirectory.Opened o;
+    synchronized (lifecycle) {
+      b = batcher;
+      o = opened;
       opened = null;
     }
-    await(vertx.close());
-  }
-
-  private static void await(io.vertx.core.Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.debugf("while closing: %s", e);
-    } catch (InterruptedException e) {
+    boolean idle = b == null || b.closeAndWait();
+    interrupted |= Thread.interrupted();
+    if (o != null) {
+      if (idle) {
+        o.close();
+      } else {
+        LOG.warn("a forward pass is still running; the model is left to the process's exit");
+      }
+    }
+    if (waitForLoad) {
+      // The load thread owns the model it is warming up and frees it after its current pass.
+      interrupted |= awaitLatch(loadStopped, LOAD_WAIT);
+    }
+    interrupted |= await(vertx.close());
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** How long close() waits for the handler threads and for Vert.x, each. */
+  private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(2);
+
+  /** How long close() waits for a warm-up pass in progress (a full batch on a big model). */
+  private static final java.time.Duration LOAD_WAIT = java.time.Duration.ofSeconds(10);
+
+  /** Waits, uninterruptibly; true if the thread was interrupted meanwhile. */
+  private static boolean await(io.vertx.core.Future<?> f) {
+    boolean interrupted = false;
+    CompletableFuture<?> done = f.toCompletionStage().toCompletableFuture();
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    while (true) {
+      try {
+        done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return interrupted;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debugf("while closing: %s", e);
+        return interrupted;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+  }
+
+  private static boolean awaitTermination(ExecutorService pool, java.time.Duration limit) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!pool.isTerminated() && System.nanoTime() < deadline) {
+      try {
+        pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    return interrupted;
+  }
+
+  private static boolean awaitLatch(CountDownLatch latch, java.time.Duration limit) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    return interrupted;
   }
 
   // ---- connections ----
@@ -647,10 +746,10 @@ public final class PredictionServer implements AutoCloseable {
       List<RelationExample> examples,
       String where,
       Function<float[][], ObjectNode> render) {
-    MicroBatcher b = batcher;
     if (!loaded.isDone() || loaded.isCompletedExceptionally() || classifier == null) {
       throw new ServeError(Kind.NOT_READY, "model " + config.name() + " is still loading");
     }
+    MicroBatcher b = batcher;
     List<Encoded> encoded = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
       try {
