@@ -94,6 +94,7 @@ public final class PredictionServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final AtomicInteger waitingForHandler = new AtomicInteger();
   private final Map<HttpConnection, Long> requestTimers = new ConcurrentHashMap<>();
+  private final java.util.Set<HttpConnection> keptAlive = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
   private volatile ModelDirectory.Opened opened;
   private volatile RelationClassifier classifier;
@@ -157,7 +158,9 @@ public final class PredictionServer implements AutoCloseable {
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16 * 1024)
-                .setHandle100ContinueAutomatically(true)
+                // 100 Continue only once the headers pass the checks (readBody): an automatic
+                // one would invite a body that is then refused.
+                .setHandle100ContinueAutomatically(false)
                 // HTTP/1.1 only: no waiting for enough bytes to tell an h2c preface apart.
                 .setHttp2ClearTextEnabled(false));
     http.connectionHandler(this::connected);
@@ -356,8 +359,10 @@ public final class PredictionServer implements AutoCloseable {
       waitForLoad = settingUp;
     }
     boolean interrupted = false;
-    // A connection between requests has nothing in flight: closing it loses nothing.
-    requestTimers.keySet().forEach(HttpConnection::close);
+    // A keep-alive connection between requests has nothing in flight: closing it loses nothing. A
+    // new one that has not sent its first request yet stays: it may be sending it now, and gets a
+    // reply (503 shutting_down for a prediction).
+    requestTimers.keySet().stream().filter(keptAlive::contains).forEach(HttpConnection::close);
     long deadline = System.nanoTime() + config.drain().toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
@@ -457,7 +462,11 @@ public final class PredictionServer implements AutoCloseable {
    */
   private void connected(HttpConnection conn) {
     armRequestTimer(conn, limits.headerTimeout().toMillis());
-    conn.closeHandler(v -> disarmRequestTimer(conn));
+    conn.closeHandler(
+        v -> {
+          disarmRequestTimer(conn);
+          keptAlive.remove(conn);
+        });
   }
 
   private void armRequestTimer(HttpConnection conn, long millis) {
@@ -475,9 +484,6 @@ public final class PredictionServer implements AutoCloseable {
     if (old != null) {
       vertx.cancelTimer(old);
     }
-    if (closed) {
-      conn.close();
-    }
   }
 
   private void disarmRequestTimer(HttpConnection conn) {
@@ -485,6 +491,35 @@ public final class PredictionServer implements AutoCloseable {
     if (id != null) {
       vertx.cancelTimer(id);
     }
+  }
+
+  /**
+   * Closes a connection once its request has been read: closing while the client still uploads a
+   * refused body makes Linux answer its data with a reset, which can destroy the reply (a 413)
+   * before the client reads it. The rest of the body is read and dropped, for at most {@link
+   * #REFUSAL_GRACE}.
+   */
+  private void closeAfterRequest(HttpServerRequest req, HttpConnection conn) {
+    if (req.isEnded()) {
+      conn.close();
+      return;
+    }
+    long grace = vertx.setTimer(REFUSAL_GRACE.toMillis(), t -> conn.close());
+    req.handler(chunk -> {});
+    req.exceptionHandler(e -> {});
+    req.endHandler(
+        v -> {
+          vertx.cancelTimer(grace);
+          conn.close();
+        });
+  }
+
+  /** How long a refused body may keep arriving before its connection is closed anyway. */
+  static final java.time.Duration REFUSAL_GRACE = java.time.Duration.ofSeconds(2);
+
+  /** True once the drain has begun: prediction requests get 503 {@code shutting_down}. */
+  boolean draining() {
+    return closed;
   }
 
   // ---- routing ----
@@ -592,6 +627,12 @@ public final class PredictionServer implements AutoCloseable {
    * and within the body timeout, and hands it to a handler thread.
    */
   private void readBody(Exchange x, Consumer<byte[]> then) {
+    if (closed) {
+      // A client that ignores readiness (or a connection opened just before the endpoints were
+      // withdrawn) still gets a reply it can act on; the drain waits only for what was admitted.
+      throw new ServeError(
+          Kind.SHUTTING_DOWN, "the server is shutting down; retry, another replica will answer");
+    }
     String type = x.req.getHeader("Content-Type");
     if (type != null) {
       String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -611,6 +652,9 @@ public final class PredictionServer implements AutoCloseable {
       } catch (NumberFormatException e) {
         throw new ServeError(Kind.INVALID_JSON, "Content-Length " + length + " is not a number");
       }
+    }
+    if ("100-continue".equalsIgnoreCase(x.req.getHeader("Expect"))) {
+      x.req.response().writeContinue();
     }
     long timeout = limits.bodyTimeout().toMillis();
     long timer =
@@ -903,9 +947,12 @@ public final class PredictionServer implements AutoCloseable {
             .onComplete(
                 ar -> {
                   finish(status);
-                  if (close || ar.failed()) {
+                  if (ar.failed()) {
                     conn.close();
+                  } else if (close) {
+                    closeAfterRequest(req, conn);
                   } else {
+                    keptAlive.add(conn);
                     armRequestTimer(conn, limits.idleTimeout().toMillis());
                   }
                 });

@@ -293,6 +293,49 @@ class AdmissionTest {
     }
   }
 
+  @Test
+  void aRequestArrivingDuringTheDrainGets503ShuttingDownNotAReset() throws Exception {
+    Engine engine = new Engine();
+    engine.gated = true;
+    ServeConfig config =
+        ServeConfig.loopback("tiny")
+            .withDrain(Duration.ofSeconds(20))
+            .withLimits(ServeConfig.Limits.defaults().withShutdownDelay(Duration.ZERO));
+    PredictionServer s = start(config, engine);
+    ServeClient c = new ServeClient(s.baseUrl());
+    CompletableFuture<ServeClient.Reply> admitted = post(c, dev.subList(0, 1));
+    assertThat(engine.started.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> stopped = CompletableFuture.runAsync(s::shutdown);
+    await(s::draining, "draining");
+    // A client that ignores readiness opens a new connection in the middle of the drain.
+    byte[] body = v1(dev.subList(0, 1)).toString().getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5_000);
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type:"
+                      + " application/json\r\nContent-Length: "
+                      + body.length
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      String reply =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to EOF
+      assertThat(reply)
+          .startsWith("HTTP/1.1 503")
+          .containsIgnoringCase("retry-after: 1")
+          .containsIgnoringCase("connection: close")
+          .contains("shutting down");
+    }
+    assertThat(stopped).as("the drain waits for the admitted request").isNotDone();
+    engine.release.countDown();
+    assertThat(admitted.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+    stopped.get(30, TimeUnit.SECONDS);
+  }
+
   static boolean connects(Socket socket, int port) throws IOException {
     try {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);

@@ -171,6 +171,69 @@ class SlowConnectionsTest {
   }
 
   @Test
+  void aClientStillUploadingATooLargeBodyReadsThe413() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withMaxBodyBytes(1_000));
+        Socket socket = connect(s)) {
+      int length = 8 << 20;
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread upload =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) ' ');
+                try {
+                  for (int sent = 0; sent < length; sent += chunk.length) {
+                    out.write(chunk);
+                  }
+                  out.flush();
+                } catch (IOException e) {
+                  // closed by the server once it stopped reading: fine, the reply came first
+                }
+              });
+      upload.setDaemon(true);
+      upload.start();
+      // A client busy uploading reads late: by then a server that closed at once has reset it.
+      Thread.sleep(500);
+      byte[] head = new byte[12];
+      int n = socket.getInputStream().readNBytes(head, 0, head.length);
+      assertThat(new String(head, 0, n, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 413");
+    }
+  }
+
+  @Test
+  void expectContinueGetsTheRefusalNotA100ContinueWhenTheBodyIsTooLarge() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withMaxBodyBytes(1_000));
+        Socket socket = connect(s)) {
+      String reply =
+          exchange(
+              socket,
+              "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+      assertThat(reply).isEqualTo("HTTP/1.1 413");
+    }
+  }
+
+  @Test
+  void expectContinueGets100ContinueWhenTheHeadersPass() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny"));
+        Socket socket = connect(s)) {
+      String reply =
+          exchange(
+              socket,
+              "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+      assertThat(reply).isEqualTo("HTTP/1.1 100");
+    }
+  }
+
+  @Test
   void keepAliveBenchClientStillWorksAfterAnIdleClose() throws Exception {
     ServeConfig.Limits limits =
         ServeConfig.Limits.defaults()
