@@ -42,6 +42,8 @@ public final class MicroBatcher implements AutoCloseable {
   private final int maxQueue;
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong taken =
+      new java.util.concurrent.atomic.AtomicLong();
   private final int workerCount;
   private final Semaphore idle;
   private final ExecutorService workers;
@@ -235,6 +237,11 @@ public final class MicroBatcher implements AutoCloseable {
     return queued.get();
   }
 
+  /** Instances the gatherer has taken off the queue so far; tests wait on it. */
+  long taken() {
+    return taken.get();
+  }
+
   private void gatherLoop() {
     while (true) {
       List<Item> batch = new ArrayList<>(maxBatch);
@@ -325,6 +332,7 @@ public final class MicroBatcher implements AutoCloseable {
         continue;
       }
       queued.decrementAndGet();
+      taken.incrementAndGet();
       if (next.request.done.isDone()) {
         dropped.incrementAndGet();
       } else {
@@ -352,6 +360,7 @@ public final class MicroBatcher implements AutoCloseable {
         continue;
       }
       queued.decrementAndGet();
+      taken.incrementAndGet();
       if (next.request.done.isDone()) {
         dropped.incrementAndGet();
         continue;

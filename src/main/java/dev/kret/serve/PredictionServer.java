@@ -95,6 +95,10 @@ public final class PredictionServer implements AutoCloseable {
   private final AtomicInteger waitingForHandler = new AtomicInteger();
   private final Map<HttpConnection, Long> requestTimers = new ConcurrentHashMap<>();
   private final java.util.Set<HttpConnection> keptAlive = ConcurrentHashMap.newKeySet();
+
+  /** The last request dispatched on each connection. */
+  private final Map<HttpConnection, Exchange> latest = new ConcurrentHashMap<>();
+
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
   private volatile ModelDirectory.Opened opened;
   private volatile RelationClassifier classifier;
@@ -114,6 +118,9 @@ public final class PredictionServer implements AutoCloseable {
 
   private final CountDownLatch loadStopped = new CountDownLatch(1);
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bufferedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile Throwable fatal;
   private final WarmupListener warmupListener;
   private final ForwardWrapper forwardWrapper;
 
@@ -154,8 +161,10 @@ public final class PredictionServer implements AutoCloseable {
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setAcceptBacklog(1024)
-                .setIdleTimeout((int) limits.idleTimeout().toMillis())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                // No Netty idle handler: it would close a connection whose request waits in the
+                // queue or for a long forward pass. The keep-alive idle timer runs only between
+                // requests (armRequestTimer); a stalled reader is bounded by a write timer (send).
+                .setIdleTimeout(0)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16 * 1024)
                 // 100 Continue only once the headers pass the checks (readBody): an automatic
@@ -163,6 +172,11 @@ public final class PredictionServer implements AutoCloseable {
                 .setHandle100ContinueAutomatically(false)
                 // HTTP/1.1 only: no waiting for enough bytes to tell an h2c preface apart.
                 .setHttp2ClearTextEnabled(false));
+    vertx.exceptionHandler(
+        e -> {
+          noteFatal(e);
+          LOG.errorf(e, "uncaught on the event loop");
+        });
     http.connectionHandler(this::connected);
     http.requestHandler(this::handle);
   }
@@ -281,16 +295,33 @@ public final class PredictionServer implements AutoCloseable {
     return loaded.isDone() && !loaded.isCompletedExceptionally() && !stopping;
   }
 
-  /** False once the batching thread has stopped: what the liveness probe says. */
+  /**
+   * False once the batching thread has stopped, or any thread of the server ran out of memory (a
+   * heap that overflowed once is likely to again, and a thread may have died mid-update): what the
+   * liveness probe says.
+   */
   public boolean live() {
     MicroBatcher b = batcher;
-    return b == null || b.alive();
+    return fatal == null && (b == null || b.alive());
+  }
+
+  private void noteFatal(Throwable e) {
+    if (e instanceof VirtualMachineError && fatal == null) {
+      fatal = e;
+      LOG.errorf("%s: liveness fails from now on", e);
+    }
   }
 
   /** Instances waiting for a forward pass. */
   public int queuedInstances() {
     MicroBatcher b = batcher;
     return b == null ? 0 : b.queued();
+  }
+
+  /** Instances the batcher has taken off its queue (into a batch, or dropped); for tests. */
+  long takenInstances() {
+    MicroBatcher b = batcher;
+    return b == null ? 0 : b.taken();
   }
 
   /** Instances dropped unseen by the model: their client went away or their request timed out. */
@@ -466,6 +497,7 @@ public final class PredictionServer implements AutoCloseable {
         v -> {
           disarmRequestTimer(conn);
           keptAlive.remove(conn);
+          latest.remove(conn);
         });
   }
 
@@ -527,13 +559,14 @@ public final class PredictionServer implements AutoCloseable {
   private void handle(HttpServerRequest req) {
     disarmRequestTimer(req.connection());
     Exchange x = new Exchange(req);
+    latest.put(req.connection(), x);
     inFlight.incrementAndGet();
     req.response().closeHandler(v -> x.clientGone());
     try {
       route(x);
     } catch (ServeError e) {
       x.fail(e);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       x.internal(e);
     }
   }
@@ -644,15 +677,22 @@ public final class PredictionServer implements AutoCloseable {
     }
     long limit = config.maxBodyBytes();
     String length = x.req.getHeader("Content-Length");
+    long announced = -1;
     if (length != null) {
       try {
-        if (Long.parseLong(length.strip()) > limit) {
-          throw tooLarge(limit);
-        }
+        announced = Long.parseLong(length.strip());
       } catch (NumberFormatException e) {
         throw new ServeError(Kind.INVALID_JSON, "Content-Length " + length + " is not a number");
       }
+      if (announced > limit) {
+        throw tooLarge(limit);
+      }
+      // The whole body is reserved before a byte of it is read.
+      if (!x.reserveBody(announced)) {
+        throw overloaded();
+      }
     }
+    boolean reserved = announced >= 0;
     if ("100-continue".equalsIgnoreCase(x.req.getHeader("Expect"))) {
       x.req.response().writeContinue();
     }
@@ -667,7 +707,7 @@ public final class PredictionServer implements AutoCloseable {
                         "the body did not arrive within "
                             + timeout
                             + " ms (--body-timeout-seconds)")));
-    Buffer body = Buffer.buffer();
+    Buffer body = Buffer.buffer(reserved ? (int) announced : 1024);
     x.req.handler(
         chunk -> {
           if (x.finished.get()) {
@@ -676,6 +716,11 @@ public final class PredictionServer implements AutoCloseable {
           if (body.length() + chunk.length() > limit) {
             vertx.cancelTimer(timer);
             x.fail(tooLarge(limit));
+            return;
+          }
+          if (!reserved && !x.reserveBody(chunk.length())) {
+            vertx.cancelTimer(timer);
+            x.fail(overloaded());
             return;
           }
           body.appendBuffer(chunk);
@@ -688,6 +733,14 @@ public final class PredictionServer implements AutoCloseable {
             onHandlerThread(x, () -> then.accept(body.getBytes()));
           }
         });
+  }
+
+  private ServeError overloaded() {
+    return new ServeError(
+        Kind.OVERLOADED,
+        "more than "
+            + limits.maxBufferedBytes()
+            + " bytes of request bodies are held (--max-buffered-bytes); retry later");
   }
 
   private static ServeError tooLarge(long limit) {
@@ -719,8 +772,11 @@ public final class PredictionServer implements AutoCloseable {
             work.run();
           } catch (ServeError e) {
             x.fail(e);
-          } catch (RuntimeException e) {
+          } catch (Throwable e) {
             x.internal(e);
+          } finally {
+            // The body and its tree are garbage now; the encodings are bounded by --max-queue.
+            x.releaseBody();
           }
         });
   }
@@ -821,7 +877,7 @@ public final class PredictionServer implements AutoCloseable {
                 }
               } catch (ServeError e) {
                 x.fail(e);
-              } catch (RuntimeException e) {
+              } catch (Throwable e) {
                 x.internal(e);
               }
             },
@@ -842,6 +898,26 @@ public final class PredictionServer implements AutoCloseable {
     final AtomicBoolean finished = new AtomicBoolean();
     volatile String endpoint = "unknown";
     volatile CompletableFuture<?> pending;
+    private final java.util.concurrent.atomic.AtomicLong bodyBytes =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    /** Takes n bytes of the server's body budget; false, taking nothing, past it. */
+    boolean reserveBody(long n) {
+      if (bufferedBytes.addAndGet(n) > limits.maxBufferedBytes()) {
+        bufferedBytes.addAndGet(-n);
+        return false;
+      }
+      bodyBytes.addAndGet(n);
+      return true;
+    }
+
+    /** Gives this request's body bytes back to the budget; idempotent. */
+    void releaseBody() {
+      long n = bodyBytes.getAndSet(0);
+      if (n > 0) {
+        bufferedBytes.addAndGet(-n);
+      }
+    }
 
     Exchange(HttpServerRequest req) {
       this.req = req;
@@ -887,6 +963,7 @@ public final class PredictionServer implements AutoCloseable {
       if (finished.get()) {
         return;
       }
+      noteFatal(e);
       LOG.errorf(e, "request %s (%s %s) failed", id, req.method(), req.path());
       metrics.error(Kind.INTERNAL);
       json(
@@ -943,15 +1020,19 @@ public final class PredictionServer implements AutoCloseable {
           resp.putHeader("Connection", "close");
         }
         HttpConnection conn = req.connection();
+        // A client that does not read its reply holds it in our buffers: bounded like an idle one.
+        long writeTimer = vertx.setTimer(limits.idleTimeout().toMillis(), t -> conn.close());
         resp.end(Buffer.buffer(bytes))
             .onComplete(
                 ar -> {
+                  vertx.cancelTimer(writeTimer);
                   finish(status);
                   if (ar.failed()) {
                     conn.close();
                   } else if (close) {
                     closeAfterRequest(req, conn);
-                  } else {
+                  } else if (latest.get(conn) == this) {
+                    // Not when a pipelined request was already dispatched: it is in progress.
                     keptAlive.add(conn);
                     armRequestTimer(conn, limits.idleTimeout().toMillis());
                   }
@@ -973,6 +1054,7 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     private void finish(int status) {
+      releaseBody();
       inFlight.decrementAndGet();
       metrics.request(endpoint, status, (System.nanoTime() - t0) / 1e9);
     }

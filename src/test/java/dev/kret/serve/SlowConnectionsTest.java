@@ -69,8 +69,10 @@ class SlowConnectionsTest {
             .as(Arrays.toString(millis))
             .isLessThan(100);
         assertThat(millis[millis.length - 1]).as(Arrays.toString(millis)).isLessThan(1000);
-        for (Socket socket : slow) {
-          assertThat(socket.isClosed()).isFalse();
+        // Still open on the server's side: nothing to read yet, no end of stream.
+        for (Socket socket : slow.subList(0, 5)) {
+          socket.setSoTimeout(100);
+          assertThat(millisUntilClosed(socket, System.nanoTime())).isEqualTo(-1);
         }
       } finally {
         for (Socket socket : slow) {
@@ -234,6 +236,44 @@ class SlowConnectionsTest {
   }
 
   @Test
+  void bodiesPastTheBufferedBytesBudgetGet503AndTheBudgetIsGivenBack() throws Exception {
+    ServeConfig config =
+        ServeConfig.loopback("tiny")
+            .withMaxBodyBytes(10_000)
+            .withLimits(ServeConfig.Limits.defaults().withMaxBufferedBytes(1_500));
+    String head =
+        "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            + "\r\nConnection: close\r\nContent-Length: 1000\r\n\r\n";
+    byte[] body = new byte[1000];
+    Arrays.fill(body, (byte) ' ');
+    try (PredictionServer s = unloaded(config);
+        Socket slow = connect(s)) {
+      OutputStream out = slow.getOutputStream();
+      out.write((head + "{").getBytes(StandardCharsets.US_ASCII)); // holds 1000 of the 1500 bytes
+      out.flush();
+      Thread.sleep(200);
+      String refused = reply(s, head, body);
+      assertThat(refused).startsWith("HTTP/1.1 503").contains("--max-buffered-bytes");
+      assertThat(refused.toLowerCase(java.util.Locale.ROOT)).contains("retry-after: 1");
+      out.write(body, 1, body.length - 1);
+      out.flush();
+      String first = new String(slow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(first).doesNotContain("--max-buffered-bytes");
+      assertThat(reply(s, head, body)).doesNotContain("--max-buffered-bytes");
+    }
+  }
+
+  /** One request on a new connection; the whole reply, read until the server closes. */
+  static String reply(PredictionServer s, String head, byte[] body) throws IOException {
+    try (Socket socket = connect(s)) {
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void keepAliveBenchClientStillWorksAfterAnIdleClose() throws Exception {
     ServeConfig.Limits limits =
         ServeConfig.Limits.defaults()
@@ -244,6 +284,23 @@ class SlowConnectionsTest {
       assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
       Thread.sleep(800); // the server closes the idle keep-alive connection
       assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void closesAKeepAliveConnectionIdlePastTheIdleTimeout() throws Exception {
+    ServeConfig.Limits limits =
+        ServeConfig.Limits.defaults()
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(300));
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withLimits(limits));
+        Socket socket = connect(s)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      long t0 = System.nanoTime();
+      long closedAfter = millisUntilClosed(socket, t0); // reads the reply, then the end of stream
+      assertThat(closedAfter).isBetween(200L, 3_000L);
     }
   }
 }
