@@ -576,41 +576,41 @@ public final class PredictionServer implements AutoCloseable {
     String method = x.req.method().name();
     if (path.equals("/v2/health/live")) {
       x.endpoint = "v2_live";
-      get(method);
+      get(x, method);
       boolean live = live();
       x.json(live ? 200 : 503, obj().put("live", live));
     } else if (path.equals("/v2/health/ready")) {
       x.endpoint = "v2_ready";
-      get(method);
+      get(x, method);
       boolean ready = ready();
       x.json(ready ? 200 : 503, obj().put("ready", ready));
     } else if (path.equals("/v2") || path.equals("/v2/")) {
       x.endpoint = "v2_server";
-      get(method);
+      get(x, method);
       ObjectNode n = obj().put("name", "kret").put("version", "0.1.0");
       n.putArray("extensions");
       x.json(200, n);
     } else if (path.equals("/metrics")) {
       x.endpoint = "metrics";
-      get(method);
+      get(x, method);
       x.text(200, metrics.render(liveArrays(), ServeBench.rssKb() * 1024));
     } else if (path.startsWith("/v2/models/")) {
       String rest = path.substring("/v2/models/".length());
       if (rest.endsWith("/infer")) {
         x.endpoint = "v2_infer";
         model(rest.substring(0, rest.length() - "/infer".length()));
-        post(method);
+        post(x, method);
         readBody(x, body -> v2Infer(x, body));
       } else if (rest.endsWith("/ready")) {
         x.endpoint = "v2_model_ready";
         model(rest.substring(0, rest.length() - "/ready".length()));
-        get(method);
+        get(x, method);
         boolean ready = ready();
         x.json(ready ? 200 : 503, obj().put("name", config.name()).put("ready", ready));
       } else {
         x.endpoint = "v2_metadata";
         model(rest);
-        get(method);
+        get(x, method);
         x.json(200, v2Metadata());
       }
     } else if (path.startsWith("/v1/models/")) {
@@ -618,12 +618,12 @@ public final class PredictionServer implements AutoCloseable {
       if (rest.endsWith(":predict")) {
         x.endpoint = "v1_predict";
         model(rest.substring(0, rest.length() - ":predict".length()));
-        post(method);
+        post(x, method);
         readBody(x, body -> v1Predict(x, body));
       } else {
         x.endpoint = "v1_metadata";
         model(rest);
-        get(method);
+        get(x, method);
         ObjectNode n = obj().put("name", config.name()).put("ready", ready());
         labels(n.putArray("labels"));
         x.json(200, n);
@@ -641,13 +641,15 @@ public final class PredictionServer implements AutoCloseable {
     }
   }
 
-  private static void get(String method) {
+  private static void get(Exchange x, String method) {
+    x.allow = "GET, HEAD";
     if (!method.equals("GET") && !method.equals("HEAD")) {
       throw new ServeError(Kind.METHOD_NOT_ALLOWED, method + " not allowed; use GET");
     }
   }
 
-  private static void post(String method) {
+  private static void post(Exchange x, String method) {
+    x.allow = "POST";
     if (!method.equals("POST")) {
       throw new ServeError(Kind.METHOD_NOT_ALLOWED, method + " not allowed; use POST");
     }
@@ -897,6 +899,7 @@ public final class PredictionServer implements AutoCloseable {
     final long t0 = System.nanoTime();
     final AtomicBoolean finished = new AtomicBoolean();
     volatile String endpoint = "unknown";
+    volatile String allow;
     volatile CompletableFuture<?> pending;
     private final java.util.concurrent.atomic.AtomicLong bodyBytes =
         new java.util.concurrent.atomic.AtomicLong();
@@ -991,11 +994,12 @@ public final class PredictionServer implements AutoCloseable {
 
     /** The connection closed before the reply: queued instances are dropped, nothing is sent. */
     void clientGone() {
-      CompletableFuture<?> p = pending;
-      if (p != null) {
-        p.cancel(false);
-      }
+      // The CAS first: once it is won, predict() cancels a future it publishes later itself.
       if (finished.compareAndSet(false, true)) {
+        CompletableFuture<?> p = pending;
+        if (p != null) {
+          p.cancel(false);
+        }
         metrics.error(Kind.CLIENT_CLOSED);
         finish(Kind.CLIENT_CLOSED.status());
       }
@@ -1015,6 +1019,9 @@ public final class PredictionServer implements AutoCloseable {
         resp.putHeader("X-Request-Id", id);
         if (status == 503) {
           resp.putHeader("Retry-After", "1");
+        }
+        if (status == 405 && allow != null) {
+          resp.putHeader("Allow", allow);
         }
         if (close) {
           resp.putHeader("Connection", "close");

@@ -263,6 +263,19 @@ class SlowConnectionsTest {
     }
   }
 
+  @Test
+  void a405NamesTheAllowedMethods() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny"))) {
+      ServeClient c = new ServeClient(s.baseUrl());
+      ServeClient.Reply predict = c.get("/v1/models/tiny:predict");
+      assertThat(predict.status()).isEqualTo(405);
+      assertThat(predict.header("Allow")).isEqualTo("POST");
+      ServeClient.Reply ready = c.post("/v2/health/ready", "{}");
+      assertThat(ready.status()).isEqualTo(405);
+      assertThat(ready.header("Allow")).isEqualTo("GET, HEAD");
+    }
+  }
+
   /** One request on a new connection; the whole reply, read until the server closes. */
   static String reply(PredictionServer s, String head, byte[] body) throws IOException {
     try (Socket socket = connect(s)) {
