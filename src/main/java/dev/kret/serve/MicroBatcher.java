@@ -42,6 +42,8 @@ public final class MicroBatcher implements AutoCloseable {
   private final int maxQueue;
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong taken =
+      new java.util.concurrent.atomic.AtomicLong();
   private final int workerCount;
   private final Semaphore idle;
   private final ExecutorService workers;
@@ -235,6 +237,11 @@ public final class MicroBatcher implements AutoCloseable {
     return queued.get();
   }
 
+  /** Instances the gatherer has taken off the queue so far; tests wait on it. */
+  long taken() {
+    return taken.get();
+  }
+
   private void gatherLoop() {
     while (true) {
       List<Item> batch = new ArrayList<>(maxBatch);
@@ -325,6 +332,7 @@ public final class MicroBatcher implements AutoCloseable {
         continue;
       }
       queued.decrementAndGet();
+      taken.incrementAndGet();
       if (next.request.done.isDone()) {
         dropped.incrementAndGet();
       } else {
@@ -352,6 +360,7 @@ public final class MicroBatcher implements AutoCloseable {
         continue;
       }
       queued.decrementAndGet();
+      taken.incrementAndGet();
       if (next.request.done.isDone()) {
         dropped.incrementAndGet();
         continue;
@@ -398,19 +407,49 @@ public final class MicroBatcher implements AutoCloseable {
     }
   }
 
-  /** Stops taking requests, finishes every queued instance, then stops the workers. */
+  /**
+   * Stops taking requests, finishes every queued instance, then stops the workers. Uninterruptible:
+   * an interrupted caller (SIGTERM during the shutdown delay) would otherwise return while a
+   * forward pass still runs and free the model under it; the interrupt is restored on return.
+   */
   @Override
   public void close() {
+    closeAndWait();
+  }
+
+  /**
+   * {@link #close()}, telling whether no forward pass runs any more: false if one still ran a
+   * minute later, and then the model must not be freed.
+   */
+  boolean closeAndWait() {
     closed = true;
+    boolean interrupted = false;
     try {
-      gatherer.join();
+      while (true) {
+        try {
+          gatherer.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
       if (broken != null) {
         failQueued(broken);
       }
+    } finally {
       workers.shutdown();
-      workers.awaitTermination(1, TimeUnit.MINUTES);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      while (!workers.isTerminated() && System.nanoTime() < deadline) {
+        try {
+          workers.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
+    return workers.isTerminated();
   }
 }

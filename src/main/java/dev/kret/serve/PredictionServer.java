@@ -29,6 +29,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -93,13 +94,33 @@ public final class PredictionServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final AtomicInteger waitingForHandler = new AtomicInteger();
   private final Map<HttpConnection, Long> requestTimers = new ConcurrentHashMap<>();
+  private final java.util.Set<HttpConnection> keptAlive = ConcurrentHashMap.newKeySet();
+
+  /** The last request dispatched on each connection. */
+  private final Map<HttpConnection, Exchange> latest = new ConcurrentHashMap<>();
+
   private final CompletableFuture<Void> loaded = new CompletableFuture<>();
   private volatile ModelDirectory.Opened opened;
   private volatile RelationClassifier classifier;
   private volatile MicroBatcher batcher;
   private volatile boolean stopping;
   private volatile boolean closed;
+
+  /**
+   * Guards the hand-over of the model between the load thread and {@link #close()}: {@code closed},
+   * the publication of {@code opened}/{@code batcher} and {@code settingUp} change only under it.
+   * Whoever holds the model when the other side arrives frees it: never both, never under a pass.
+   */
+  private final Object lifecycle = new Object();
+
+  /** The loader has returned a model the load thread still owns (it builds and warms up). */
+  private boolean settingUp;
+
+  private final CountDownLatch loadStopped = new CountDownLatch(1);
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bufferedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile Throwable fatal;
   private final WarmupListener warmupListener;
   private final ForwardWrapper forwardWrapper;
 
@@ -140,13 +161,22 @@ public final class PredictionServer implements AutoCloseable {
                 .setPort(config.port())
                 .setTcpNoDelay(true)
                 .setAcceptBacklog(1024)
-                .setIdleTimeout((int) limits.idleTimeout().toMillis())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                // No Netty idle handler: it would close a connection whose request waits in the
+                // queue or for a long forward pass. The keep-alive idle timer runs only between
+                // requests (armRequestTimer); a stalled reader is bounded by a write timer (send).
+                .setIdleTimeout(0)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16 * 1024)
-                .setHandle100ContinueAutomatically(true)
+                // 100 Continue only once the headers pass the checks (readBody): an automatic
+                // one would invite a body that is then refused.
+                .setHandle100ContinueAutomatically(false)
                 // HTTP/1.1 only: no waiting for enough bytes to tell an h2c preface apart.
                 .setHttp2ClearTextEnabled(false));
+    vertx.exceptionHandler(
+        e -> {
+          noteFatal(e);
+          LOG.errorf(e, "uncaught on the event loop");
+        });
     http.connectionHandler(this::connected);
     http.requestHandler(this::handle);
   }
@@ -184,17 +214,24 @@ public final class PredictionServer implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Runs on the load thread. The model stays this thread's until it is published, together with its
+   * batcher, under {@link #lifecycle}; if {@link #close()} came first, this thread frees what it
+   * built, after its own last forward pass, and close() never touches it.
+   */
   private void load(Loader loader) {
+    ModelDirectory.Opened o = null;
+    MicroBatcher b = null;
     try {
-      ModelDirectory.Opened o = loader.load();
-      if (closed) {
-        o.close();
-        loaded.completeExceptionally(new IllegalStateException("closed while loading"));
-        return;
+      o = loader.load();
+      synchronized (lifecycle) {
+        if (closed) {
+          throw new IllegalStateException("closed while loading");
+        }
+        settingUp = true;
       }
       RelationClassifier c = new RelationClassifier(o);
-      opened = o;
-      MicroBatcher b =
+      b =
           MicroBatcher.bounded(
               forwardWrapper.apply(c::forward),
               config.maxBatch(),
@@ -202,8 +239,6 @@ public final class PredictionServer implements AutoCloseable {
               config.workers(),
               limits.maxQueue(),
               metrics::batch);
-      batcher = b;
-      metrics.watchQueue(b);
       long t0 = System.nanoTime();
       List<List<Encoded>> passes = Warmup.batches(c, config.maxBatch());
       b.warmUp(
@@ -214,16 +249,39 @@ public final class PredictionServer implements AutoCloseable {
               longest = Math.max(longest, e.ids().length);
             }
             warmupListener.pass(this, batch.size(), longest);
+            if (closed) {
+              throw new IllegalStateException("closed while warming up");
+            }
           });
-      // Readiness flips only now, after the warm-up.
-      classifier = c;
+      synchronized (lifecycle) {
+        if (closed) {
+          throw new IllegalStateException("closed while warming up");
+        }
+        opened = o;
+        batcher = b;
+        // Readiness flips only now, after the warm-up.
+        classifier = c;
+        settingUp = false;
+      }
+      metrics.watchQueue(b);
       loaded.complete(null);
       LOG.infof(
           "model %s loaded: %d labels; %d warm-up passes in %d ms",
           config.name(), c.labels().size(), passes.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (Throwable e) {
-      LOG.errorf(e, "model %s failed to load", config.name());
+      if (closed) {
+        LOG.infof("model %s: %s", config.name(), e.getMessage());
+      } else {
+        LOG.errorf(e, "model %s failed to load", config.name());
+      }
+      // Nothing was published: this thread still owns what it built.
+      boolean idle = b == null || b.closeAndWait();
+      if (o != null && idle) {
+        o.close();
+      }
       loaded.completeExceptionally(e);
+    } finally {
+      loadStopped.countDown();
     }
   }
 
@@ -237,16 +295,33 @@ public final class PredictionServer implements AutoCloseable {
     return loaded.isDone() && !loaded.isCompletedExceptionally() && !stopping;
   }
 
-  /** False once the batching thread has stopped: what the liveness probe says. */
+  /**
+   * False once the batching thread has stopped, or any thread of the server ran out of memory (a
+   * heap that overflowed once is likely to again, and a thread may have died mid-update): what the
+   * liveness probe says.
+   */
   public boolean live() {
     MicroBatcher b = batcher;
-    return b == null || b.alive();
+    return fatal == null && (b == null || b.alive());
+  }
+
+  private void noteFatal(Throwable e) {
+    if (e instanceof VirtualMachineError && fatal == null) {
+      fatal = e;
+      LOG.errorf("%s: liveness fails from now on", e);
+    }
   }
 
   /** Instances waiting for a forward pass. */
   public int queuedInstances() {
     MicroBatcher b = batcher;
     return b == null ? 0 : b.queued();
+  }
+
+  /** Instances the batcher has taken off its queue (into a batch, or dropped); for tests. */
+  long takenInstances() {
+    MicroBatcher b = batcher;
+    return b == null ? 0 : b.taken();
   }
 
   /** Instances dropped unseen by the model: their client went away or their request timed out. */
@@ -299,54 +374,114 @@ public final class PredictionServer implements AutoCloseable {
   /**
    * Closes idle connections, waits up to the drain time for in-flight requests (still serving the
    * ones that arrive meanwhile, each on a connection then closed), closes the listener and every
-   * connection, then frees the model.
+   * connection, then frees the model once no forward pass can run on it. Uninterruptible (an
+   * interrupt would otherwise cut the drain short and free the model under a running pass); the
+   * interrupt is restored on return.
    */
   @Override
   public synchronized void close() {
-    if (closed) {
-      return;
+    boolean waitForLoad;
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      stopping = true;
+      closed = true;
+      waitForLoad = settingUp;
     }
-    stopping = true;
-    closed = true;
-    // A connection between requests has nothing in flight: closing it loses nothing.
-    requestTimers.keySet().forEach(HttpConnection::close);
+    boolean interrupted = false;
+    // A keep-alive connection between requests has nothing in flight: closing it loses nothing. A
+    // new one that has not sent its first request yet stays: it may be sending it now, and gets a
+    // reply (503 shutting_down for a prediction).
+    requestTimers.keySet().stream().filter(keptAlive::contains).forEach(HttpConnection::close);
     long deadline = System.nanoTime() + config.drain().toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        interrupted = true;
       }
     }
     if (inFlight.get() > 0) {
       LOG.warnf("drain time is up with %d requests in flight; closing", inFlight.get());
     }
-    await(http.close());
+    interrupted |= await(http.close());
     handlers.shutdown();
-    try {
-      handlers.awaitTermination(config.drain().toSeconds() + 1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (batcher != null) {
-      batcher.close();
-    }
-    if (opened != null) {
-      opened.close();
+    interrupted |= awaitTermination(handlers, CLOSE_WAIT);
+    MicroBatcher b;
+    ModelDirectory.Opened o;
+    synchronized (lifecycle) {
+      b = batcher;
+      o = opened;
       opened = null;
     }
-    await(vertx.close());
-  }
-
-  private static void await(io.vertx.core.Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.debugf("while closing: %s", e);
-    } catch (InterruptedException e) {
+    boolean idle = b == null || b.closeAndWait();
+    interrupted |= Thread.interrupted();
+    if (o != null) {
+      if (idle) {
+        o.close();
+      } else {
+        LOG.warn("a forward pass is still running; the model is left to the process's exit");
+      }
+    }
+    if (waitForLoad) {
+      // The load thread owns the model it is warming up and frees it after its current pass.
+      interrupted |= awaitLatch(loadStopped, LOAD_WAIT);
+    }
+    interrupted |= await(vertx.close());
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** How long close() waits for the handler threads and for Vert.x, each. */
+  private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(2);
+
+  /** How long close() waits for a warm-up pass in progress (a full batch on a big model). */
+  private static final java.time.Duration LOAD_WAIT = java.time.Duration.ofSeconds(10);
+
+  /** Waits, uninterruptibly; true if the thread was interrupted meanwhile. */
+  private static boolean await(io.vertx.core.Future<?> f) {
+    boolean interrupted = false;
+    CompletableFuture<?> done = f.toCompletionStage().toCompletableFuture();
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    while (true) {
+      try {
+        done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return interrupted;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debugf("while closing: %s", e);
+        return interrupted;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+  }
+
+  private static boolean awaitTermination(ExecutorService pool, java.time.Duration limit) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!pool.isTerminated() && System.nanoTime() < deadline) {
+      try {
+        pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    return interrupted;
+  }
+
+  private static boolean awaitLatch(CountDownLatch latch, java.time.Duration limit) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+      try {
+        latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    return interrupted;
   }
 
   // ---- connections ----
@@ -358,7 +493,12 @@ public final class PredictionServer implements AutoCloseable {
    */
   private void connected(HttpConnection conn) {
     armRequestTimer(conn, limits.headerTimeout().toMillis());
-    conn.closeHandler(v -> disarmRequestTimer(conn));
+    conn.closeHandler(
+        v -> {
+          disarmRequestTimer(conn);
+          keptAlive.remove(conn);
+          latest.remove(conn);
+        });
   }
 
   private void armRequestTimer(HttpConnection conn, long millis) {
@@ -376,9 +516,6 @@ public final class PredictionServer implements AutoCloseable {
     if (old != null) {
       vertx.cancelTimer(old);
     }
-    if (closed) {
-      conn.close();
-    }
   }
 
   private void disarmRequestTimer(HttpConnection conn) {
@@ -388,18 +525,48 @@ public final class PredictionServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes a connection once its request has been read: closing while the client still uploads a
+   * refused body makes Linux answer its data with a reset, which can destroy the reply (a 413)
+   * before the client reads it. The rest of the body is read and dropped, for at most {@link
+   * #REFUSAL_GRACE}.
+   */
+  private void closeAfterRequest(HttpServerRequest req, HttpConnection conn) {
+    if (req.isEnded()) {
+      conn.close();
+      return;
+    }
+    long grace = vertx.setTimer(REFUSAL_GRACE.toMillis(), t -> conn.close());
+    req.handler(chunk -> {});
+    req.exceptionHandler(e -> {});
+    req.endHandler(
+        v -> {
+          vertx.cancelTimer(grace);
+          conn.close();
+        });
+  }
+
+  /** How long a refused body may keep arriving before its connection is closed anyway. */
+  static final java.time.Duration REFUSAL_GRACE = java.time.Duration.ofSeconds(2);
+
+  /** True once the drain has begun: prediction requests get 503 {@code shutting_down}. */
+  boolean draining() {
+    return closed;
+  }
+
   // ---- routing ----
 
   private void handle(HttpServerRequest req) {
     disarmRequestTimer(req.connection());
     Exchange x = new Exchange(req);
+    latest.put(req.connection(), x);
     inFlight.incrementAndGet();
     req.response().closeHandler(v -> x.clientGone());
     try {
       route(x);
     } catch (ServeError e) {
       x.fail(e);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       x.internal(e);
     }
   }
@@ -409,41 +576,41 @@ public final class PredictionServer implements AutoCloseable {
     String method = x.req.method().name();
     if (path.equals("/v2/health/live")) {
       x.endpoint = "v2_live";
-      get(method);
+      get(x, method);
       boolean live = live();
       x.json(live ? 200 : 503, obj().put("live", live));
     } else if (path.equals("/v2/health/ready")) {
       x.endpoint = "v2_ready";
-      get(method);
+      get(x, method);
       boolean ready = ready();
       x.json(ready ? 200 : 503, obj().put("ready", ready));
     } else if (path.equals("/v2") || path.equals("/v2/")) {
       x.endpoint = "v2_server";
-      get(method);
+      get(x, method);
       ObjectNode n = obj().put("name", "kret").put("version", "0.1.0");
       n.putArray("extensions");
       x.json(200, n);
     } else if (path.equals("/metrics")) {
       x.endpoint = "metrics";
-      get(method);
+      get(x, method);
       x.text(200, metrics.render(liveArrays(), ServeBench.rssKb() * 1024));
     } else if (path.startsWith("/v2/models/")) {
       String rest = path.substring("/v2/models/".length());
       if (rest.endsWith("/infer")) {
         x.endpoint = "v2_infer";
         model(rest.substring(0, rest.length() - "/infer".length()));
-        post(method);
+        post(x, method);
         readBody(x, body -> v2Infer(x, body));
       } else if (rest.endsWith("/ready")) {
         x.endpoint = "v2_model_ready";
         model(rest.substring(0, rest.length() - "/ready".length()));
-        get(method);
+        get(x, method);
         boolean ready = ready();
         x.json(ready ? 200 : 503, obj().put("name", config.name()).put("ready", ready));
       } else {
         x.endpoint = "v2_metadata";
         model(rest);
-        get(method);
+        get(x, method);
         x.json(200, v2Metadata());
       }
     } else if (path.startsWith("/v1/models/")) {
@@ -451,12 +618,12 @@ public final class PredictionServer implements AutoCloseable {
       if (rest.endsWith(":predict")) {
         x.endpoint = "v1_predict";
         model(rest.substring(0, rest.length() - ":predict".length()));
-        post(method);
+        post(x, method);
         readBody(x, body -> v1Predict(x, body));
       } else {
         x.endpoint = "v1_metadata";
         model(rest);
-        get(method);
+        get(x, method);
         ObjectNode n = obj().put("name", config.name()).put("ready", ready());
         labels(n.putArray("labels"));
         x.json(200, n);
@@ -474,13 +641,15 @@ public final class PredictionServer implements AutoCloseable {
     }
   }
 
-  private static void get(String method) {
+  private static void get(Exchange x, String method) {
+    x.allow = "GET, HEAD";
     if (!method.equals("GET") && !method.equals("HEAD")) {
       throw new ServeError(Kind.METHOD_NOT_ALLOWED, method + " not allowed; use GET");
     }
   }
 
-  private static void post(String method) {
+  private static void post(Exchange x, String method) {
+    x.allow = "POST";
     if (!method.equals("POST")) {
       throw new ServeError(Kind.METHOD_NOT_ALLOWED, method + " not allowed; use POST");
     }
@@ -493,6 +662,12 @@ public final class PredictionServer implements AutoCloseable {
    * and within the body timeout, and hands it to a handler thread.
    */
   private void readBody(Exchange x, Consumer<byte[]> then) {
+    if (closed) {
+      // A client that ignores readiness (or a connection opened just before the endpoints were
+      // withdrawn) still gets a reply it can act on; the drain waits only for what was admitted.
+      throw new ServeError(
+          Kind.SHUTTING_DOWN, "the server is shutting down; retry, another replica will answer");
+    }
     String type = x.req.getHeader("Content-Type");
     if (type != null) {
       String media = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -504,14 +679,24 @@ public final class PredictionServer implements AutoCloseable {
     }
     long limit = config.maxBodyBytes();
     String length = x.req.getHeader("Content-Length");
+    long announced = -1;
     if (length != null) {
       try {
-        if (Long.parseLong(length.strip()) > limit) {
-          throw tooLarge(limit);
-        }
+        announced = Long.parseLong(length.strip());
       } catch (NumberFormatException e) {
         throw new ServeError(Kind.INVALID_JSON, "Content-Length " + length + " is not a number");
       }
+      if (announced > limit) {
+        throw tooLarge(limit);
+      }
+      // The whole body is reserved before a byte of it is read.
+      if (!x.reserveBody(announced)) {
+        throw overloaded();
+      }
+    }
+    boolean reserved = announced >= 0;
+    if ("100-continue".equalsIgnoreCase(x.req.getHeader("Expect"))) {
+      x.req.response().writeContinue();
     }
     long timeout = limits.bodyTimeout().toMillis();
     long timer =
@@ -524,7 +709,7 @@ public final class PredictionServer implements AutoCloseable {
                         "the body did not arrive within "
                             + timeout
                             + " ms (--body-timeout-seconds)")));
-    Buffer body = Buffer.buffer();
+    Buffer body = Buffer.buffer(reserved ? (int) announced : 1024);
     x.req.handler(
         chunk -> {
           if (x.finished.get()) {
@@ -533,6 +718,11 @@ public final class PredictionServer implements AutoCloseable {
           if (body.length() + chunk.length() > limit) {
             vertx.cancelTimer(timer);
             x.fail(tooLarge(limit));
+            return;
+          }
+          if (!reserved && !x.reserveBody(chunk.length())) {
+            vertx.cancelTimer(timer);
+            x.fail(overloaded());
             return;
           }
           body.appendBuffer(chunk);
@@ -545,6 +735,14 @@ public final class PredictionServer implements AutoCloseable {
             onHandlerThread(x, () -> then.accept(body.getBytes()));
           }
         });
+  }
+
+  private ServeError overloaded() {
+    return new ServeError(
+        Kind.OVERLOADED,
+        "more than "
+            + limits.maxBufferedBytes()
+            + " bytes of request bodies are held (--max-buffered-bytes); retry later");
   }
 
   private static ServeError tooLarge(long limit) {
@@ -576,8 +774,11 @@ public final class PredictionServer implements AutoCloseable {
             work.run();
           } catch (ServeError e) {
             x.fail(e);
-          } catch (RuntimeException e) {
+          } catch (Throwable e) {
             x.internal(e);
+          } finally {
+            // The body and its tree are garbage now; the encodings are bounded by --max-queue.
+            x.releaseBody();
           }
         });
   }
@@ -647,10 +848,10 @@ public final class PredictionServer implements AutoCloseable {
       List<RelationExample> examples,
       String where,
       Function<float[][], ObjectNode> render) {
-    MicroBatcher b = batcher;
     if (!loaded.isDone() || loaded.isCompletedExceptionally() || classifier == null) {
       throw new ServeError(Kind.NOT_READY, "model " + config.name() + " is still loading");
     }
+    MicroBatcher b = batcher;
     List<Encoded> encoded = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
       try {
@@ -678,7 +879,7 @@ public final class PredictionServer implements AutoCloseable {
                 }
               } catch (ServeError e) {
                 x.fail(e);
-              } catch (RuntimeException e) {
+              } catch (Throwable e) {
                 x.internal(e);
               }
             },
@@ -698,7 +899,28 @@ public final class PredictionServer implements AutoCloseable {
     final long t0 = System.nanoTime();
     final AtomicBoolean finished = new AtomicBoolean();
     volatile String endpoint = "unknown";
+    volatile String allow;
     volatile CompletableFuture<?> pending;
+    private final java.util.concurrent.atomic.AtomicLong bodyBytes =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    /** Takes n bytes of the server's body budget; false, taking nothing, past it. */
+    boolean reserveBody(long n) {
+      if (bufferedBytes.addAndGet(n) > limits.maxBufferedBytes()) {
+        bufferedBytes.addAndGet(-n);
+        return false;
+      }
+      bodyBytes.addAndGet(n);
+      return true;
+    }
+
+    /** Gives this request's body bytes back to the budget; idempotent. */
+    void releaseBody() {
+      long n = bodyBytes.getAndSet(0);
+      if (n > 0) {
+        bufferedBytes.addAndGet(-n);
+      }
+    }
 
     Exchange(HttpServerRequest req) {
       this.req = req;
@@ -744,6 +966,7 @@ public final class PredictionServer implements AutoCloseable {
       if (finished.get()) {
         return;
       }
+      noteFatal(e);
       LOG.errorf(e, "request %s (%s %s) failed", id, req.method(), req.path());
       metrics.error(Kind.INTERNAL);
       json(
@@ -771,11 +994,12 @@ public final class PredictionServer implements AutoCloseable {
 
     /** The connection closed before the reply: queued instances are dropped, nothing is sent. */
     void clientGone() {
-      CompletableFuture<?> p = pending;
-      if (p != null) {
-        p.cancel(false);
-      }
+      // The CAS first: once it is won, predict() cancels a future it publishes later itself.
       if (finished.compareAndSet(false, true)) {
+        CompletableFuture<?> p = pending;
+        if (p != null) {
+          p.cancel(false);
+        }
         metrics.error(Kind.CLIENT_CLOSED);
         finish(Kind.CLIENT_CLOSED.status());
       }
@@ -796,17 +1020,27 @@ public final class PredictionServer implements AutoCloseable {
         if (status == 503) {
           resp.putHeader("Retry-After", "1");
         }
+        if (status == 405 && allow != null) {
+          resp.putHeader("Allow", allow);
+        }
         if (close) {
           resp.putHeader("Connection", "close");
         }
         HttpConnection conn = req.connection();
+        // A client that does not read its reply holds it in our buffers: bounded like an idle one.
+        long writeTimer = vertx.setTimer(limits.idleTimeout().toMillis(), t -> conn.close());
         resp.end(Buffer.buffer(bytes))
             .onComplete(
                 ar -> {
+                  vertx.cancelTimer(writeTimer);
                   finish(status);
-                  if (close || ar.failed()) {
+                  if (ar.failed()) {
                     conn.close();
-                  } else {
+                  } else if (close) {
+                    closeAfterRequest(req, conn);
+                  } else if (latest.get(conn) == this) {
+                    // Not when a pipelined request was already dispatched: it is in progress.
+                    keptAlive.add(conn);
                     armRequestTimer(conn, limits.idleTimeout().toMillis());
                   }
                 });
@@ -827,6 +1061,7 @@ public final class PredictionServer implements AutoCloseable {
     }
 
     private void finish(int status) {
+      releaseBody();
       inFlight.decrementAndGet();
       metrics.request(endpoint, status, (System.nanoTime() - t0) / 1e9);
     }

@@ -124,6 +124,13 @@ public class ServeCommand implements Callable<Integer> {
       description = "A keep-alive connection idle for this long is closed.")
   long idleTimeoutSeconds;
 
+  @Option(
+      names = "--max-buffered-bytes",
+      defaultValue = "67108864",
+      description =
+          "Request body bytes held at once over all connections (past it: 503 with Retry-After).")
+  long maxBufferedBytes;
+
   @Option(names = "--cpu", description = "Run on the CPU even when a GPU is present.")
   boolean cpu;
 
@@ -151,8 +158,9 @@ public class ServeCommand implements Callable<Integer> {
                   Duration.ofSeconds(headerTimeoutSeconds),
                   Duration.ofSeconds(bodyTimeoutSeconds),
                   Duration.ofSeconds(idleTimeoutSeconds),
-                  Duration.ofSeconds(shutdownDelaySeconds)));
-    } catch (IllegalArgumentException e) {
+                  Duration.ofSeconds(shutdownDelaySeconds),
+                  maxBufferedBytes));
+    } catch (IllegalArgumentException | ArithmeticException e) {
       err.println("error: " + e.getMessage());
       err.flush();
       return ExitCodes.USAGE;
@@ -177,7 +185,11 @@ public class ServeCommand implements Callable<Integer> {
     } catch (ExecutionException e) {
       err.println("error: cannot load " + model + ": " + e.getCause().getMessage());
       err.flush();
-      Runtime.getRuntime().removeShutdownHook(hook);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyStopping) {
+        // SIGTERM came during the load: the hook is running and closes the server itself.
+      }
       server.close();
       return ExitCodes.INVALID_CONFIG;
     }

@@ -50,7 +50,10 @@ public record ServeConfig(
    *     Retry-After, and its instances still queued are dropped
    * @param headerTimeout how long a connection may take to send a request's line and headers
    * @param bodyTimeout how long a request may take to send its body once its headers are in
-   * @param idleTimeout a connection with no traffic for this long is closed
+   * @param idleTimeout a keep-alive connection with no request for this long after its last
+   *     response is closed (never while a request is in progress)
+   * @param maxBufferedBytes request body bytes held at once, over all connections, from the first
+   *     byte read until the body is parsed and encoded; a request past it gets 503 with Retry-After
    * @param shutdownDelay after SIGTERM: readiness is false but requests are still served, so that
    *     the endpoints controller and kube-proxy withdraw the pod before it stops listening
    */
@@ -61,7 +64,8 @@ public record ServeConfig(
       Duration headerTimeout,
       Duration bodyTimeout,
       Duration idleTimeout,
-      Duration shutdownDelay) {
+      Duration shutdownDelay,
+      long maxBufferedBytes) {
 
     public static final int DEFAULT_MAX_INSTANCES = 256;
     public static final int DEFAULT_MAX_QUEUE = 1024;
@@ -70,6 +74,12 @@ public record ServeConfig(
     public static final int DEFAULT_BODY_TIMEOUT_SECONDS = 30;
     public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
     public static final int DEFAULT_SHUTDOWN_DELAY_SECONDS = 5;
+
+    /** A quarter of the predictor's 256 MB heap: parsed trees and encodings come on top. */
+    public static final long DEFAULT_MAX_BUFFERED_BYTES = 64L << 20;
+
+    /** Longer timeouts are refused: a day is already longer than any client waits. */
+    static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
     public Limits {
       if (maxInstances < 1) {
@@ -83,18 +93,28 @@ public record ServeConfig(
                 + maxInstances
                 + "): a full request must fit in the queue");
       }
-      positive("queue timeout", queueTimeout);
-      positive("header timeout", headerTimeout);
-      positive("body timeout", bodyTimeout);
-      positive("idle timeout", idleTimeout);
-      if (shutdownDelay.isNegative()) {
-        throw new IllegalArgumentException("shutdown delay must not be negative");
+      timeout("--queue-timeout-seconds", queueTimeout, false);
+      timeout("--header-timeout-seconds", headerTimeout, false);
+      timeout("--body-timeout-seconds", bodyTimeout, false);
+      timeout("--idle-timeout-seconds", idleTimeout, false);
+      timeout("--shutdown-delay-seconds", shutdownDelay, true);
+      if (maxBufferedBytes < 1) {
+        throw new IllegalArgumentException(
+            "--max-buffered-bytes must be positive, got " + maxBufferedBytes);
       }
     }
 
-    private static void positive(String what, Duration d) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, got " + d);
+    /** Positive (or zero) and at most a day, so that every timer's milliseconds fit an int. */
+    static void timeout(String flag, Duration d, boolean zeroAllowed) {
+      if (d.isNegative() || (d.isZero() && !zeroAllowed) || d.compareTo(MAX_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            flag
+                + " must be "
+                + (zeroAllowed ? "between 0" : "between 1 ms")
+                + " and "
+                + MAX_TIMEOUT.toSeconds()
+                + " seconds, got "
+                + (d.abs().getSeconds() > 0 ? d.getSeconds() + " s" : d.toMillis() + " ms"));
       }
     }
 
@@ -106,7 +126,8 @@ public record ServeConfig(
           Duration.ofSeconds(DEFAULT_HEADER_TIMEOUT_SECONDS),
           Duration.ofSeconds(DEFAULT_BODY_TIMEOUT_SECONDS),
           Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS),
-          Duration.ofSeconds(DEFAULT_SHUTDOWN_DELAY_SECONDS));
+          Duration.ofSeconds(DEFAULT_SHUTDOWN_DELAY_SECONDS),
+          DEFAULT_MAX_BUFFERED_BYTES);
     }
 
     public Limits withAdmission(int maxInstances, int maxQueue, Duration queueTimeout) {
@@ -117,16 +138,44 @@ public record ServeConfig(
           headerTimeout,
           bodyTimeout,
           idleTimeout,
-          shutdownDelay);
+          shutdownDelay,
+          maxBufferedBytes);
     }
 
     public Limits withTimeouts(Duration header, Duration body, Duration idle) {
-      return new Limits(maxInstances, maxQueue, queueTimeout, header, body, idle, shutdownDelay);
+      return new Limits(
+          maxInstances,
+          maxQueue,
+          queueTimeout,
+          header,
+          body,
+          idle,
+          shutdownDelay,
+          maxBufferedBytes);
     }
 
     public Limits withShutdownDelay(Duration delay) {
       return new Limits(
-          maxInstances, maxQueue, queueTimeout, headerTimeout, bodyTimeout, idleTimeout, delay);
+          maxInstances,
+          maxQueue,
+          queueTimeout,
+          headerTimeout,
+          bodyTimeout,
+          idleTimeout,
+          delay,
+          maxBufferedBytes);
+    }
+
+    public Limits withMaxBufferedBytes(long bytes) {
+      return new Limits(
+          maxInstances,
+          maxQueue,
+          queueTimeout,
+          headerTimeout,
+          bodyTimeout,
+          idleTimeout,
+          shutdownDelay,
+          bytes);
     }
   }
 
@@ -138,9 +187,8 @@ public record ServeConfig(
       throw new IllegalArgumentException(
           "max batch, workers, http threads and max body must be positive");
     }
-    if (maxWait.isNegative() || drain.isNegative()) {
-      throw new IllegalArgumentException("max wait and drain must not be negative");
-    }
+    Limits.timeout("--max-wait-ms", maxWait, true);
+    Limits.timeout("--drain-seconds", drain, true);
   }
 
   /** Defaults on a free loopback port, for tests and the benchmark. */

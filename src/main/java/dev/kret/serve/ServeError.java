@@ -25,6 +25,8 @@ public final class ServeError extends RuntimeException {
     NOT_READY(503),
     SHUTTING_DOWN(503),
     QUEUE_FULL(503),
+    /** Too many request body bytes held at once (--max-buffered-bytes). */
+    OVERLOADED(503),
     QUEUE_TIMEOUT(503),
     BATCHER_STOPPED(503),
     /** The client closed the connection before the reply (nginx's 499); never sent. */

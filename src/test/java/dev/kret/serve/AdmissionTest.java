@@ -55,6 +55,7 @@ class AdmissionTest {
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicInteger rows = new AtomicInteger();
     volatile RuntimeException failure;
+    volatile Error error;
     volatile boolean gated;
 
     @Override
@@ -65,6 +66,9 @@ class AdmissionTest {
           started.countDown();
           if (failure != null) {
             throw failure;
+          }
+          if (error != null) {
+            throw error;
           }
           if (gated) {
             try {
@@ -136,8 +140,8 @@ class AdmissionTest {
       admitted.add(post(c, dev.subList(0, 1))); // computing
       assertThat(engine.started.await(10, TimeUnit.SECONDS)).isTrue();
       admitted.add(post(c, dev.subList(1, 2))); // held by the gatherer for the next pass
-      await(() -> s.queuedInstances() == 0 && s.metrics().batches() == 0, "gathered");
-      Thread.sleep(100);
+      await(() -> s.takenInstances() == 2, "the second instance taken by the gatherer");
+      assertThat(s.metrics().batches()).isZero();
       admitted.add(post(c, dev.subList(2, 4))); // fills the queue
       await(() -> s.queuedInstances() == 2, "two instances queued");
       ServeClient.Reply full = c.post("/v1/models/tiny:predict", v1(dev.subList(0, 1)));
@@ -275,7 +279,7 @@ class AdmissionTest {
     Engine engine = new Engine();
     ServeConfig config =
         ServeConfig.loopback("tiny")
-            .withLimits(ServeConfig.Limits.defaults().withShutdownDelay(Duration.ofSeconds(2)));
+            .withLimits(ServeConfig.Limits.defaults().withShutdownDelay(Duration.ofSeconds(10)));
     PredictionServer s = start(config, engine);
     ServeClient c = new ServeClient(s.baseUrl());
     int port = s.port();
@@ -290,6 +294,83 @@ class AdmissionTest {
     stopped.get(30, TimeUnit.SECONDS);
     try (Socket socket = new Socket()) {
       assertThat(connects(socket, port)).isFalse();
+    }
+  }
+
+  @Test
+  void aRequestArrivingDuringTheDrainGets503ShuttingDownNotAReset() throws Exception {
+    Engine engine = new Engine();
+    engine.gated = true;
+    ServeConfig config =
+        ServeConfig.loopback("tiny")
+            .withDrain(Duration.ofSeconds(20))
+            .withLimits(ServeConfig.Limits.defaults().withShutdownDelay(Duration.ZERO));
+    PredictionServer s = start(config, engine);
+    ServeClient c = new ServeClient(s.baseUrl());
+    CompletableFuture<ServeClient.Reply> admitted = post(c, dev.subList(0, 1));
+    assertThat(engine.started.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> stopped = CompletableFuture.runAsync(s::shutdown);
+    await(s::draining, "draining");
+    // A client that ignores readiness opens a new connection in the middle of the drain.
+    byte[] body = v1(dev.subList(0, 1)).toString().getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5_000);
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type:"
+                      + " application/json\r\nContent-Length: "
+                      + body.length
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      String reply =
+          new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to EOF
+      assertThat(reply)
+          .startsWith("HTTP/1.1 503")
+          .containsIgnoringCase("retry-after: 1")
+          .containsIgnoringCase("connection: close")
+          .contains("shutting down");
+    }
+    assertThat(stopped).as("the drain waits for the admitted request").isNotDone();
+    engine.release.countDown();
+    assertThat(admitted.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+    stopped.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anOutOfMemoryErrorIsA500AndFailsLiveness() throws Exception {
+    Engine engine = new Engine();
+    engine.error = new OutOfMemoryError("Java heap space (test)");
+    try (PredictionServer s = start(ServeConfig.loopback("tiny"), engine)) {
+      ServeClient c = new ServeClient(s.baseUrl());
+      assertThat(c.get("/v2/health/live").status()).isEqualTo(200);
+      ServeClient.Reply r = c.post("/v1/models/tiny:predict", v1(dev.subList(0, 1)));
+      assertThat(r.status()).isEqualTo(500);
+      assertThat(r.json().get("request_id").asText()).isNotBlank();
+      assertThat(c.get("/v2/health/live").status()).isEqualTo(503);
+    }
+  }
+
+  @Test
+  void aForwardPassLongerThanTheIdleTimeoutStillGetsItsReply() throws Exception {
+    Engine engine = new Engine();
+    engine.gated = true;
+    ServeConfig config =
+        ServeConfig.loopback("tiny")
+            .withLimits(
+                ServeConfig.Limits.defaults()
+                    .withTimeouts(
+                        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(300)));
+    try (PredictionServer s = start(config, engine)) {
+      ServeClient c = new ServeClient(s.baseUrl());
+      CompletableFuture<ServeClient.Reply> r = post(c, dev.subList(0, 1));
+      assertThat(engine.started.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(1_000); // no traffic on the connection for three idle timeouts
+      engine.release.countDown();
+      assertThat(r.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
     }
   }
 

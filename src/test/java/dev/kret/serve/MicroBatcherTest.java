@@ -281,4 +281,53 @@ class MicroBatcherTest {
           .hasMessageContaining("batching thread has stopped");
     }
   }
+
+  @Test
+  void anInterruptedCloseStillWaitsForTheRunningForwardPassAndKeepsTheInterrupt() throws Exception {
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    MicroBatcher b =
+        new MicroBatcher(
+            batch -> {
+              running.set(true);
+              started.countDown();
+              try {
+                release.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              running.set(false);
+              return echo(batch);
+            },
+            4,
+            Duration.ZERO,
+            1,
+            n -> {});
+    CompletableFuture<float[][]> result = b.submit(rows(3, 1));
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    java.util.concurrent.atomic.AtomicBoolean runningAtReturn =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicBoolean interruptKept =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    // As shutdown() does when SIGTERM's sleep was interrupted: the flag is set, then close().
+    Thread closer =
+        new Thread(
+            () -> {
+              Thread.currentThread().interrupt();
+              b.close();
+              runningAtReturn.set(running.get());
+              interruptKept.set(Thread.currentThread().isInterrupted());
+            });
+    closer.start();
+    closer.join(500);
+    assertThat(closer.isAlive()).as("close() waits for the forward pass").isTrue();
+    release.countDown();
+    closer.join(10_000);
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(runningAtReturn.get()).as("a forward pass ran when close() returned").isFalse();
+    assertThat(interruptKept.get()).isTrue();
+    assertThat(result.get(5, TimeUnit.SECONDS)[0][0]).isEqualTo(3f);
+  }
 }

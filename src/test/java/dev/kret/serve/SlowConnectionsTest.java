@@ -69,8 +69,10 @@ class SlowConnectionsTest {
             .as(Arrays.toString(millis))
             .isLessThan(100);
         assertThat(millis[millis.length - 1]).as(Arrays.toString(millis)).isLessThan(1000);
-        for (Socket socket : slow) {
-          assertThat(socket.isClosed()).isFalse();
+        // Still open on the server's side: nothing to read yet, no end of stream.
+        for (Socket socket : slow.subList(0, 5)) {
+          socket.setSoTimeout(100);
+          assertThat(millisUntilClosed(socket, System.nanoTime())).isEqualTo(-1);
         }
       } finally {
         for (Socket socket : slow) {
@@ -171,6 +173,120 @@ class SlowConnectionsTest {
   }
 
   @Test
+  void aClientStillUploadingATooLargeBodyReadsThe413() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withMaxBodyBytes(1_000));
+        Socket socket = connect(s)) {
+      int length = 8 << 20;
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nContent-Length: "
+                  + length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread upload =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) ' ');
+                try {
+                  for (int sent = 0; sent < length; sent += chunk.length) {
+                    out.write(chunk);
+                  }
+                  out.flush();
+                } catch (IOException e) {
+                  // closed by the server once it stopped reading: fine, the reply came first
+                }
+              });
+      upload.setDaemon(true);
+      upload.start();
+      // A client busy uploading reads late: by then a server that closed at once has reset it.
+      Thread.sleep(500);
+      byte[] head = new byte[12];
+      int n = socket.getInputStream().readNBytes(head, 0, head.length);
+      assertThat(new String(head, 0, n, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 413");
+    }
+  }
+
+  @Test
+  void expectContinueGetsTheRefusalNotA100ContinueWhenTheBodyIsTooLarge() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withMaxBodyBytes(1_000));
+        Socket socket = connect(s)) {
+      String reply =
+          exchange(
+              socket,
+              "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+      assertThat(reply).isEqualTo("HTTP/1.1 413");
+    }
+  }
+
+  @Test
+  void expectContinueGets100ContinueWhenTheHeadersPass() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny"));
+        Socket socket = connect(s)) {
+      String reply =
+          exchange(
+              socket,
+              "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                  + "\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+      assertThat(reply).isEqualTo("HTTP/1.1 100");
+    }
+  }
+
+  @Test
+  void bodiesPastTheBufferedBytesBudgetGet503AndTheBudgetIsGivenBack() throws Exception {
+    ServeConfig config =
+        ServeConfig.loopback("tiny")
+            .withMaxBodyBytes(10_000)
+            .withLimits(ServeConfig.Limits.defaults().withMaxBufferedBytes(1_500));
+    String head =
+        "POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            + "\r\nConnection: close\r\nContent-Length: 1000\r\n\r\n";
+    byte[] body = new byte[1000];
+    Arrays.fill(body, (byte) ' ');
+    try (PredictionServer s = unloaded(config);
+        Socket slow = connect(s)) {
+      OutputStream out = slow.getOutputStream();
+      out.write((head + "{").getBytes(StandardCharsets.US_ASCII)); // holds 1000 of the 1500 bytes
+      out.flush();
+      Thread.sleep(200);
+      String refused = reply(s, head, body);
+      assertThat(refused).startsWith("HTTP/1.1 503").contains("--max-buffered-bytes");
+      assertThat(refused.toLowerCase(java.util.Locale.ROOT)).contains("retry-after: 1");
+      out.write(body, 1, body.length - 1);
+      out.flush();
+      String first = new String(slow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(first).doesNotContain("--max-buffered-bytes");
+      assertThat(reply(s, head, body)).doesNotContain("--max-buffered-bytes");
+    }
+  }
+
+  @Test
+  void a405NamesTheAllowedMethods() throws Exception {
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny"))) {
+      ServeClient c = new ServeClient(s.baseUrl());
+      ServeClient.Reply predict = c.get("/v1/models/tiny:predict");
+      assertThat(predict.status()).isEqualTo(405);
+      assertThat(predict.header("Allow")).isEqualTo("POST");
+      ServeClient.Reply ready = c.post("/v2/health/ready", "{}");
+      assertThat(ready.status()).isEqualTo(405);
+      assertThat(ready.header("Allow")).isEqualTo("GET, HEAD");
+    }
+  }
+
+  /** One request on a new connection; the whole reply, read until the server closes. */
+  static String reply(PredictionServer s, String head, byte[] body) throws IOException {
+    try (Socket socket = connect(s)) {
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(body);
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void keepAliveBenchClientStillWorksAfterAnIdleClose() throws Exception {
     ServeConfig.Limits limits =
         ServeConfig.Limits.defaults()
@@ -181,6 +297,23 @@ class SlowConnectionsTest {
       assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
       Thread.sleep(800); // the server closes the idle keep-alive connection
       assertThat(c.post("{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void closesAKeepAliveConnectionIdlePastTheIdleTimeout() throws Exception {
+    ServeConfig.Limits limits =
+        ServeConfig.Limits.defaults()
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(300));
+    try (PredictionServer s = unloaded(ServeConfig.loopback("tiny").withLimits(limits));
+        Socket socket = connect(s)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      long t0 = System.nanoTime();
+      long closedAfter = millisUntilClosed(socket, t0); // reads the reply, then the end of stream
+      assertThat(closedAfter).isBetween(200L, 3_000L);
     }
   }
 }
