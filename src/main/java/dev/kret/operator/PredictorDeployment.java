@@ -121,18 +121,13 @@ public final class PredictorDeployment {
   }
 
   /**
-   * glibc's allocator for the predictor: two arenas (64 HTTP threads run the Rust tokenizer, each
-   * would get its own), and every block over 1 MiB mapped and returned to the system when freed,
-   * with the heap trimmed above 1 MiB free. Without the fixed thresholds glibc raises its mmap
-   * threshold after the first large free and keeps a batch's freed activations (tens of MB each) in
-   * its arenas: a roberta-base predictor stayed at 1.19 GB when ready instead of 0.79 GB
-   * (bench/predictor-memory). Also set in the image.
+   * glibc's allocator for the predictor: two arenas (64 HTTP threads run the Rust tokenizer, and
+   * each would get its own). Fixed mmap and trim thresholds (1–4 MiB) would return a batch's freed
+   * activations to the system and cut a roberta-base predictor's resident memory by ~0.8 GB, but
+   * every large tensor is then page-faulted afresh: 23% fewer requests per second at concurrency 32
+   * (docs/serving.md, "A predictor's memory"), so they are not set. Also set in the image.
    */
-  static final Map<String, String> MALLOC_ENV =
-      Map.of(
-          "MALLOC_ARENA_MAX", MALLOC_ARENA_MAX,
-          "MALLOC_MMAP_THRESHOLD_", "1048576",
-          "MALLOC_TRIM_THRESHOLD_", "1048576");
+  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX);
 
   /** The desired Deployment serving {@code modelPath}, based on the existing one if any. */
   public static Deployment desired(
