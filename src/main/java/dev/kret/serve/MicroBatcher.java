@@ -156,10 +156,7 @@ public final class MicroBatcher implements AutoCloseable {
           new ServeError(ServeError.Kind.SHUTTING_DOWN, "the server is shutting down"));
     }
     if (broken != null) {
-      return CompletableFuture.failedFuture(
-          new ServeError(
-              ServeError.Kind.BATCHER_STOPPED,
-              "the batching thread has stopped; liveness fails until the pod restarts"));
+      return CompletableFuture.failedFuture(stopped());
     }
     if (instances.isEmpty()) {
       return CompletableFuture.completedFuture(new float[0][]);
@@ -180,7 +177,18 @@ public final class MicroBatcher implements AutoCloseable {
     for (int i = 0; i < instances.size(); i++) {
       queue.add(new Item(p, i, instances.get(i)));
     }
+    if (broken != null) {
+      // The gatherer stopped after the check above and may have drained the queue already.
+      failQueued(stopped());
+    }
     return p.done;
+  }
+
+  /** Why requests are refused once the batching thread has stopped (503, not 500). */
+  private static ServeError stopped() {
+    return new ServeError(
+        ServeError.Kind.BATCHER_STOPPED,
+        "the batching thread has stopped; liveness fails until the pod restarts");
   }
 
   /**
@@ -280,7 +288,8 @@ public final class MicroBatcher implements AutoCloseable {
         LOG.errorf(e, "the batching thread stops");
         broken = e;
         fail(batch, e);
-        failQueued(e);
+        // The requests still waiting never reached the model: 503, as for any later request.
+        failQueued(stopped());
         return;
       }
     }
@@ -434,7 +443,7 @@ public final class MicroBatcher implements AutoCloseable {
         }
       }
       if (broken != null) {
-        failQueued(broken);
+        failQueued(stopped());
       }
     } finally {
       workers.shutdown();

@@ -283,6 +283,42 @@ class MicroBatcherTest {
   }
 
   @Test
+  void requestsWaitingWhenTheGathererStopsGet503NotTheError() throws Exception {
+    java.util.concurrent.CountDownLatch secondQueued = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Executor outOfMemory =
+        task -> {
+          try {
+            secondQueued.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          throw new OutOfMemoryError("test");
+        };
+    try (MicroBatcher b =
+        new MicroBatcher(MicroBatcherTest::echo, 1, Duration.ZERO, 1, 64, n -> {}, outOfMemory)) {
+      var first = b.submit(rows(0, 1));
+      // With batches of one, the gatherer takes the first request and stops in the hand-over
+      // until the second is queued behind it.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (b.taken() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(b.taken()).isEqualTo(1);
+      var second = b.submit(rows(1, 1));
+      secondQueued.countDown();
+      assertThatThrownBy(() -> first.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(OutOfMemoryError.class);
+      // Before, the waiting request failed with the OutOfMemoryError itself: a 500.
+      assertThatThrownBy(() -> second.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ServeError.class)
+          .satisfies(
+              e ->
+                  assertThat(((ServeError) e.getCause()).kind())
+                      .isEqualTo(ServeError.Kind.BATCHER_STOPPED));
+    }
+  }
+
+  @Test
   void anInterruptedCloseStillWaitsForTheRunningForwardPassAndKeepsTheInterrupt() throws Exception {
     java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
