@@ -3,7 +3,6 @@ package dev.kret.operator;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.operator.PromotionDecision.Champion;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -102,13 +101,6 @@ public final class PredictorDeployment {
     return TrainingJobDependent.MODELS_DIR + "/" + modelPath.replaceFirst("^/+", "");
   }
 
-  static java.util.List<EnvVar> mallocEnv() {
-    return MALLOC_ENV.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .map(e -> new EnvVar(e.getKey(), e.getValue(), null))
-        .toList();
-  }
-
   /** The operator's image pull secrets, for trainer and predictor pods alike. */
   static java.util.List<LocalObjectReference> pullSecrets(OperatorConfig config) {
     return config.imagePullSecrets().orElse(java.util.List.of()).stream()
@@ -119,15 +111,6 @@ public final class PredictorDeployment {
   public static Map<String, String> selector(String serving) {
     return Map.of("app.kubernetes.io/name", serving, Labels.COMPONENT, "predictor");
   }
-
-  /**
-   * glibc's allocator for the predictor: two arenas (64 HTTP threads run the Rust tokenizer, and
-   * each would get its own). Fixed mmap and trim thresholds (1–4 MiB) would return a batch's freed
-   * activations to the system and cut a roberta-base predictor's resident memory by ~0.8 GB, but
-   * every large tensor is then page-faulted afresh: 23% fewer requests per second at concurrency 32
-   * (docs/serving.md, "A predictor's memory"), so they are not set. Also set in the image.
-   */
-  static final Map<String, String> MALLOC_ENV = Map.of("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX);
 
   /** The desired Deployment serving {@code modelPath}, based on the existing one if any. */
   public static Deployment desired(
@@ -210,7 +193,15 @@ public final class PredictorDeployment {
         .withName("DJL_OFFLINE")
         .withValue("true")
         .endEnv()
-        .addAllToEnv(mallocEnv())
+        // glibc: two arenas (64 HTTP threads run the Rust tokenizer, and each would get its
+        // own). Fixed mmap and trim thresholds (1–4 MiB) would return a batch's freed activations
+        // to the system and cut a roberta-base predictor's RSS by ~0.8 GB, but every large tensor
+        // is then page-faulted afresh: 23% fewer requests per second at concurrency 32
+        // (docs/serving.md, "A predictor's memory"), so they are not set. Also set in the image.
+        .addNewEnv()
+        .withName("MALLOC_ARENA_MAX")
+        .withValue(MALLOC_ARENA_MAX)
+        .endEnv()
         .addNewEnv()
         .withName("JAVA_OPTS_APPEND")
         .withValue(PredictorSizing.javaOptions(resources))

@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -174,39 +175,40 @@ public final class SafetensorsReader {
 
     @Override
     public TensorData read(String name) throws IOException {
-      Entry e = entries.get(name);
-      if (e == null) {
-        throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
-      }
+      Entry e = entry(name);
       float[] data = new float[e.numel()];
-      synchronized (ch) {
-        ch.position(e.position());
-        try {
-          e.dtype().read(ch, data, 0, data.length);
-        } catch (EOFException ex) {
-          throw new IOException(file + ": tensor '" + name + "': file ended early (truncated)", ex);
-        }
-      }
+      fill(e, FloatBuffer.wrap(data));
       return new TensorData(name, e.shape(), data);
     }
 
     @Override
     public ByteBuffer readDirect(String name) throws IOException {
+      Entry e = entry(name);
+      ByteBuffer out =
+          ByteBuffer.allocateDirect(e.numel() * Float.BYTES).order(ByteOrder.nativeOrder());
+      fill(e, out.asFloatBuffer());
+      return out;
+    }
+
+    private Entry entry(String name) {
       Entry e = entries.get(name);
       if (e == null) {
         throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
       }
-      ByteBuffer out =
-          ByteBuffer.allocateDirect(e.numel() * Float.BYTES).order(ByteOrder.nativeOrder());
+      return e;
+    }
+
+    /** Widens the tensor's values into {@code dst}, from the file. */
+    private void fill(Entry e, FloatBuffer dst) throws IOException {
       synchronized (ch) {
         ch.position(e.position());
         try {
-          e.dtype().read(ch, out.asFloatBuffer(), e.numel());
+          e.dtype().read(ch, dst, e.numel());
         } catch (EOFException ex) {
-          throw new IOException(file + ": tensor '" + name + "': file ended early (truncated)", ex);
+          throw new IOException(
+              file + ": tensor '" + e.name() + "': file ended early (truncated)", ex);
         }
       }
-      return out;
     }
 
     @Override

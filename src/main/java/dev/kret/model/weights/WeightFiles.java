@@ -139,20 +139,20 @@ public final class WeightFiles {
 
     @Override
     public TensorData read(String name) throws IOException {
-      TensorSource s = sourceOf.get(name);
-      if (s == null) {
-        throw new IllegalArgumentException("no tensor " + name);
-      }
-      return s.read(name);
+      return shardOf(name).read(name);
     }
 
     @Override
     public ByteBuffer readDirect(String name) throws IOException {
+      return shardOf(name).readDirect(name);
+    }
+
+    private TensorSource shardOf(String name) {
       TensorSource s = sourceOf.get(name);
       if (s == null) {
         throw new IllegalArgumentException("no tensor " + name);
       }
-      return s.readDirect(name);
+      return s;
     }
 
     @Override
