@@ -309,12 +309,8 @@ class FineTuneRunOperatorTest {
         .noneMatch(e -> "NoMetricsReceived".equals(e.getReason()));
   }
 
-  @Test
-  void aPodThatOnlyWearsTheRunsLabelsIsNotItsTrainingPod() {
-    applyExample("forged");
-    Pod forged = trainingPod("forged", "x");
-    forged.getMetadata().setOwnerReferences(null); // labels alone, no Job controlling it
-    Pod pod = client.pods().inNamespace(ns).resource(forged).create();
+  /** The trainer container of {@code pod} ends OOMKilled (exit 137), as the kubelet reports it. */
+  void oomKilled(Pod pod) {
     pod.setStatus(
         new io.fabric8.kubernetes.api.model.PodStatusBuilder()
             .withPhase("Failed")
@@ -330,6 +326,15 @@ class FineTuneRunOperatorTest {
             .endContainerStatus()
             .build());
     client.pods().inNamespace(ns).resource(pod).updateStatus();
+  }
+
+  @Test
+  void aPodThatOnlyWearsTheRunsLabelsIsNotItsTrainingPod() {
+    applyExample("forged");
+    Pod forged = trainingPod("forged", "x");
+    forged.getMetadata().setOwnerReferences(null); // labels alone, no Job controlling it
+    Pod pod = client.pods().inNamespace(ns).resource(forged).create();
+    oomKilled(pod);
     finishJob("forged", "Failed", "BackoffLimitExceeded");
     FineTuneRunStatus s = statusOf("forged", condition("Failed", "True", "BackoffLimitExceeded"));
     // Before, the forged pod's termination became the run's failure: OOMKilled, exit code 137.
@@ -340,21 +345,7 @@ class FineTuneRunOperatorTest {
   void oomKilledPodEndsInOomKilledWithAWarningEvent() {
     applyExample("oom");
     Pod pod = client.pods().inNamespace(ns).resource(trainingPod("oom", "a")).create();
-    pod.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPhase("Failed")
-            .addNewContainerStatus()
-            .withName("trainer")
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(137)
-            .withReason("OOMKilled")
-            .withFinishedAt("2026-03-01T11:00:00Z")
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
-            .build());
-    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    oomKilled(pod);
     finishJob("oom", "Failed", "BackoffLimitExceeded");
     FineTuneRunStatus s = statusOf("oom", condition("Failed", "True", "OOMKilled"));
     assertThat(s.training().lastFailure().exitCode()).isEqualTo(137);

@@ -11,6 +11,7 @@ import dev.kret.model.Djl;
 import dev.kret.model.ModelDirectory;
 import dev.kret.text.RelationEncoder.Encoded;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -189,16 +190,7 @@ class AdmissionTest {
       byte[] body = v1(dev.subList(1, 3)).toString().getBytes(StandardCharsets.UTF_8);
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5_000);
-        socket
-            .getOutputStream()
-            .write(
-                ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type:"
-                        + " application/json\r\nContent-Length: "
-                        + body.length
-                        + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().write(body);
-        socket.getOutputStream().flush();
+        postPredict(socket, body);
         await(() -> s.queuedInstances() + engine.rows.get() >= 2, "the request is queued");
       }
       await(() -> s.droppedInstances() == 0 && clientClosed(s), "the server saw the disconnect");
@@ -316,16 +308,7 @@ class AdmissionTest {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 5_000);
       socket.setSoTimeout(10_000);
-      socket
-          .getOutputStream()
-          .write(
-              ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type:"
-                      + " application/json\r\nContent-Length: "
-                      + body.length
-                      + "\r\n\r\n")
-                  .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().write(body);
-      socket.getOutputStream().flush();
+      postPredict(socket, body);
       String reply =
           new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to EOF
       assertThat(reply)
@@ -381,5 +364,18 @@ class AdmissionTest {
     } catch (ConnectException e) {
       return false;
     }
+  }
+
+  /** Writes a V1 predict request with {@code body} on a raw connection, without reading a reply. */
+  private static void postPredict(Socket socket, byte[] body) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\nContent-Type:"
+                + " application/json\r\nContent-Length: "
+                + body.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write(body);
+    out.flush();
   }
 }
