@@ -8,6 +8,7 @@ import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -19,24 +20,56 @@ import java.util.stream.IntStream;
  */
 public final class RelationClassifier {
 
+  /**
+   * Padded tokens per forward pass unless told otherwise: 2,048, e.g. 8 rows of 256 tokens or 4 of
+   * 512. Roberta-base at 256 tokens then stays under 1.5 GB under load where whole batches of 32
+   * rows reached 2 GB, at the same throughput (docs/serving.md, "A predictor's memory"); short
+   * requests (32 rows of 64) still run in one pass.
+   */
+  public static final int DEFAULT_MAX_BATCH_TOKENS = 2048;
+
   private final RelationModel model;
   private final RelationEncoder encoder;
   private final int padId;
+  private final int maxBatchTokens;
 
   public RelationClassifier(ModelDirectory.Opened opened) {
+    this(opened, DEFAULT_MAX_BATCH_TOKENS);
+  }
+
+  public RelationClassifier(ModelDirectory.Opened opened, int maxBatchTokens) {
     this(
         opened.model(),
         new RelationEncoder(
             opened.tokenizer(),
             MarkerScheme.fromSpec(opened.scheme().entityMarkers()),
             opened.scheme().maxLength()),
-        opened.tokenizer().padId());
+        opened.tokenizer().padId(),
+        maxBatchTokens);
   }
 
   public RelationClassifier(RelationModel model, RelationEncoder encoder, int padId) {
+    this(model, encoder, padId, DEFAULT_MAX_BATCH_TOKENS);
+  }
+
+  /**
+   * @param maxBatchTokens padded tokens (rows × longest row) per forward pass at most; a longer
+   *     batch runs in several passes
+   */
+  public RelationClassifier(
+      RelationModel model, RelationEncoder encoder, int padId, int maxBatchTokens) {
+    if (maxBatchTokens < 1) {
+      throw new IllegalArgumentException(
+          "max batch tokens must be positive, got " + maxBatchTokens);
+    }
     this.model = model;
     this.encoder = encoder;
     this.padId = padId;
+    this.maxBatchTokens = maxBatchTokens;
+  }
+
+  public int maxBatchTokens() {
+    return maxBatchTokens;
   }
 
   public RelationModel model() {
@@ -88,10 +121,62 @@ public final class RelationClassifier {
     return out;
   }
 
-  /** One forward pass over an already-encoded batch, without autograd. */
+  /**
+   * One batch, without autograd, in forward passes of at most {@link #maxBatchTokens()} padded
+   * tokens each (see {@link #passes}); log-probabilities in input order.
+   */
   public float[][] forward(List<Encoded> batch) {
     // Grad mode is thread-local in libtorch and on by default in new threads.
     JniUtils.setGradMode(false);
+    int[] lengths = new int[batch.size()];
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = batch.get(i).ids().length;
+    }
+    float[][] out = new float[batch.size()][];
+    for (int[] pass : passes(lengths, maxBatchTokens)) {
+      List<Encoded> rows = new ArrayList<>(pass.length);
+      for (int i : pass) {
+        rows.add(batch.get(i));
+      }
+      float[][] lp = forwardPass(rows);
+      for (int k = 0; k < pass.length; k++) {
+        out[pass[k]] = lp[k];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Splits a batch into forward passes: rows sorted by length, each pass as many consecutive rows
+   * as fit {@code maxTokens} once padded to its longest (a single row always forms a pass). What a
+   * pass holds at its peak, one layer's attention scores and feed-forward expansion, grows with its
+   * padded tokens, so this bounds a predictor's memory whatever the batch size; sorting keeps the
+   * padding small.
+   *
+   * @return the row indices of each pass, shortest rows first
+   */
+  static List<int[]> passes(int[] lengths, int maxTokens) {
+    int[] order =
+        IntStream.range(0, lengths.length)
+            .boxed()
+            .sorted(Comparator.comparingInt(i -> lengths[i]))
+            .mapToInt(Integer::intValue)
+            .toArray();
+    List<int[]> passes = new ArrayList<>();
+    int start = 0;
+    while (start < order.length) {
+      int end = start + 1;
+      // Sorted by length: the row at end is the longest of start..end.
+      while (end < order.length && (long) (end + 1 - start) * lengths[order[end]] <= maxTokens) {
+        end++;
+      }
+      passes.add(Arrays.copyOfRange(order, start, end));
+      start = end;
+    }
+    return passes;
+  }
+
+  private float[][] forwardPass(List<Encoded> batch) {
     int labels = model.config().numLabels();
     try (NDManager m = model.manager().newSubManager()) {
       BatchArrays b = BatchArrays.of(m, RelationEncoder.collate(batch, padId));

@@ -2,6 +2,7 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.api.v1alpha1.PredictorResourcesSpec;
+import dev.kret.model.RelationClassifier;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -13,13 +14,14 @@ import java.util.Map;
  * from the served model's size as the trainer reported it ({@code status.best.model}).
  *
  * <p>Memory is what {@code kretctl serve} holds at its peak, measured with {@code
- * bench/predictor-memory}: the float32 weights, the activations of one layer of a full batch at the
- * model's input length (inference frees each layer's activations as the next consumes them), and
- * the runtime (a 256 MB heap, the JVM's own memory, libtorch, the tokenizer, what glibc's arenas
- * keep), plus half again: roberta-base at 256 tokens peaked at 1,979 MiB under load and gets 2,496
- * MiB. Request and limit are equal: a predictor that outgrows its estimate is OOM-killed where it
- * can be seen, not throttled into timeouts. CPU: a core per 150 M parameters (half a core for small
- * models), the limit twice the request.
+ * bench/predictor-memory}: the float32 weights, the activations of one layer of one forward pass
+ * (inference frees each layer's activations as the next consumes them, and a batch runs in passes
+ * of at most {@link RelationClassifier#DEFAULT_MAX_BATCH_TOKENS} padded tokens), and the runtime (a
+ * 256 MB heap, the JVM's own memory, libtorch, the tokenizer, what glibc's arenas keep), plus half
+ * again: roberta-base at 256 tokens peaked at 1,346 MiB under load and gets 2112Mi. Request and
+ * limit are equal: a predictor that outgrows its estimate is OOM-killed where it can be seen, not
+ * throttled into timeouts. CPU: a core per 150 M parameters (half a core for small models), the
+ * limit twice the request.
  */
 public final class PredictorSizing {
 
@@ -66,10 +68,14 @@ public final class PredictorSizing {
         .build();
   }
 
-  /** Peak resident memory of a predictor serving {@code m} with batches of {@link #MAX_BATCH}. */
+  /**
+   * Peak resident memory of a predictor serving {@code m} with batches of {@link #MAX_BATCH}, each
+   * in passes of at most {@link RelationClassifier#DEFAULT_MAX_BATCH_TOKENS} padded tokens.
+   */
   static long memoryBytes(ModelShape m) {
-    long b = MAX_BATCH;
-    long t = m.maxLength();
+    long t = Math.max(1, m.maxLength());
+    // A batch runs in passes of at most DEFAULT_MAX_BATCH_TOKENS padded tokens (one row at least).
+    long b = Math.min(MAX_BATCH, Math.max(1, RelationClassifier.DEFAULT_MAX_BATCH_TOKENS / t));
     long weights = 4 * m.parameters();
     // Attention holds the scores and their softmax at once; the feed-forward part its expansion
     // and the activation of it; around either, a few [B, T, H] states.

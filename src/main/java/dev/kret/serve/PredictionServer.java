@@ -230,7 +230,7 @@ public final class PredictionServer implements AutoCloseable {
         }
         settingUp = true;
       }
-      RelationClassifier c = new RelationClassifier(o);
+      RelationClassifier c = new RelationClassifier(o, config.maxBatchTokens());
       b =
           MicroBatcher.bounded(
               forwardWrapper.apply(c::forward),

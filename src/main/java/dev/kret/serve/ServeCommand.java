@@ -2,6 +2,7 @@ package dev.kret.serve;
 
 import dev.kret.cli.ExitCodes;
 import dev.kret.model.Djl;
+import dev.kret.model.RelationClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,6 +45,14 @@ public class ServeCommand implements Callable<Integer> {
       defaultValue = "32",
       description = "Instances per forward pass at most.")
   int maxBatch;
+
+  @Option(
+      names = "--max-batch-tokens",
+      defaultValue = "" + RelationClassifier.DEFAULT_MAX_BATCH_TOKENS,
+      description =
+          "Padded tokens (instances × longest) per forward pass at most; a larger batch runs in"
+              + " several passes. Bounds the memory a pass holds (default: ${DEFAULT-VALUE}).")
+  int maxBatchTokens;
 
   @Option(
       names = "--max-wait-ms",
@@ -145,6 +154,7 @@ public class ServeCommand implements Callable<Integer> {
               host,
               port,
               maxBatch,
+              maxBatchTokens,
               Duration.ofMillis(maxWaitMs),
               workers,
               httpThreads,

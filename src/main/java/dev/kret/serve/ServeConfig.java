@@ -1,5 +1,6 @@
 package dev.kret.serve;
 
+import dev.kret.model.RelationClassifier;
 import java.time.Duration;
 
 /**
@@ -9,6 +10,8 @@ import java.time.Duration;
  * @param host address to bind
  * @param port port to bind; 0 picks a free one
  * @param maxBatch instances per forward pass at most
+ * @param maxBatchTokens padded tokens (instances × longest) per forward pass at most: a batch past
+ *     it runs in several passes, which bounds the predictor's memory (RelationClassifier#passes)
  * @param maxWait how long a worker waits for more instances before running a partial batch
  * @param workers threads running forward passes
  * @param httpThreads threads reading, validating and encoding request bodies
@@ -22,6 +25,7 @@ public record ServeConfig(
     String host,
     int port,
     int maxBatch,
+    int maxBatchTokens,
     Duration maxWait,
     int workers,
     int httpThreads,
@@ -187,6 +191,10 @@ public record ServeConfig(
       throw new IllegalArgumentException(
           "max batch, workers, http threads and max body must be positive");
     }
+    if (maxBatchTokens < 1) {
+      throw new IllegalArgumentException(
+          "--max-batch-tokens must be positive, got " + maxBatchTokens);
+    }
     Limits.timeout("--max-wait-ms", maxWait, true);
     Limits.timeout("--drain-seconds", drain, true);
   }
@@ -198,6 +206,7 @@ public record ServeConfig(
         "127.0.0.1",
         0,
         DEFAULT_MAX_BATCH,
+        RelationClassifier.DEFAULT_MAX_BATCH_TOKENS,
         Duration.ofMillis(DEFAULT_MAX_WAIT_MS),
         DEFAULT_WORKERS,
         DEFAULT_HTTP_THREADS,
@@ -213,6 +222,7 @@ public record ServeConfig(
         host,
         port,
         maxBatch,
+        maxBatchTokens,
         maxWait,
         workers,
         httpThreads,
@@ -224,7 +234,18 @@ public record ServeConfig(
 
   public ServeConfig withMaxBodyBytes(long bytes) {
     return new ServeConfig(
-        name, host, port, maxBatch, maxWait, workers, httpThreads, bytes, lenient, drain, limits);
+        name,
+        host,
+        port,
+        maxBatch,
+        maxBatchTokens,
+        maxWait,
+        workers,
+        httpThreads,
+        bytes,
+        lenient,
+        drain,
+        limits);
   }
 
   public ServeConfig withLenient(boolean lenient) {
@@ -233,6 +254,7 @@ public record ServeConfig(
         host,
         port,
         maxBatch,
+        maxBatchTokens,
         maxWait,
         workers,
         httpThreads,
@@ -248,6 +270,7 @@ public record ServeConfig(
         host,
         port,
         maxBatch,
+        maxBatchTokens,
         maxWait,
         workers,
         httpThreads,
@@ -263,6 +286,7 @@ public record ServeConfig(
         host,
         port,
         maxBatch,
+        maxBatchTokens,
         maxWait,
         workers,
         httpThreads,

@@ -115,8 +115,9 @@ class PredictorDeploymentTest {
     assertThat(c.getResources().getRequests().get("memory"))
         .isEqualTo(c.getResources().getLimits().get("memory"));
     long memory = Quantity.getAmountInBytes(c.getResources().getLimits().get("memory")).longValue();
-    // Measured (bench/predictor-memory, roberta-base at 256 tokens, batches of 32): peak 1,979 MiB.
-    assertThat(memory).isBetween(2_300_000_000L, 3_000_000_000L);
+    // Measured (bench/predictor-memory, roberta-base at 256 tokens, passes of 2,048 tokens): peak
+    // 1,346 MiB under load. The estimate is 2112Mi: weights, one pass's layer, runtime, half again.
+    assertThat(memory).isBetween(1_900_000_000L, 2_600_000_000L);
     assertThat(c.getResources().getRequests().get("cpu")).isEqualTo(new Quantity("1"));
     assertThat(c.getResources().getLimits().get("cpu")).isEqualTo(new Quantity("2"));
     assertThat(c.getEnv())
