@@ -1,6 +1,7 @@
 package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -1,6 +1,7 @@
 package dev.kret.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;

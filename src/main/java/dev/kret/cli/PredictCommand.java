@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ServingStatus;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.DatasetException;
 import dev.kret.data.Entity;
 import dev.kret.data.KlueReDataset;

@@ -9,7 +9,7 @@ import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
-import dev.kret.operator.Reason;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;

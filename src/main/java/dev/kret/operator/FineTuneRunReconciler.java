@@ -3,6 +3,8 @@ package dev.kret.operator;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.SpecValidation;
+import dev.kret.contract.Labels;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

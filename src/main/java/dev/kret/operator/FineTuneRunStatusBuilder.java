@@ -12,6 +12,9 @@ import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
 import dev.kret.api.v1alpha1.TrainingSpec;
 import dev.kret.api.v1alpha1.TrainingStatus;
+import dev.kret.contract.ExitCodes;
+import dev.kret.contract.ProgressKeys;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -33,9 +36,6 @@ import java.util.TreeMap;
 
 /** The status of a run as a pure function of what was observed; no Kubernetes calls. */
 public final class FineTuneRunStatusBuilder {
-  /** Exit code by which the trainer says its configuration is invalid; the Job fails at once. */
-  public static final int EXIT_INVALID_CONFIGURATION = TrainingProgress.EXIT_INVALID_CONFIGURATION;
-
   private static final Set<String> IMAGE_PULL =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
   private static final Set<String> CONFIG_ERROR =
@@ -326,7 +326,7 @@ public final class FineTuneRunStatusBuilder {
     if ("OOMKilled".equals(t.getReason())) {
       return Reason.OOMKilled;
     }
-    if (Objects.equals(t.getExitCode(), EXIT_INVALID_CONFIGURATION)) {
+    if (Objects.equals(t.getExitCode(), ExitCodes.INVALID_CONFIG)) {
       return Reason.InvalidConfiguration;
     }
     return Reason.Error;

@@ -1,7 +1,14 @@
 package dev.kret.operator;
 
+import static dev.kret.contract.Annotations.FROM_RUN;
+import static dev.kret.contract.Annotations.METRIC;
+import static dev.kret.contract.Annotations.MODEL_PATH;
+import static dev.kret.contract.Annotations.PREVIOUS_MODEL_PATH;
+import static dev.kret.contract.Annotations.VALUE;
+
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ModelShape;
+import dev.kret.contract.Labels;
 import dev.kret.operator.PromotionDecision.Champion;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -17,11 +24,6 @@ import java.util.Map;
  * itself the champion's record.
  */
 public final class PredictorDeployment {
-  public static final String MODEL_PATH = "kret.dev/model-path";
-  public static final String PREVIOUS_MODEL_PATH = "kret.dev/previous-model-path";
-  public static final String METRIC = "kret.dev/metric";
-  public static final String VALUE = "kret.dev/value";
-  public static final String FROM_RUN = "kret.dev/run";
   public static final String CONTAINER = "predictor";
   public static final int PORT = 8080;
   public static final String MALLOC_ARENA_MAX = "2";

@@ -5,6 +5,8 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
+import dev.kret.contract.Labels;
+import dev.kret.contract.Reason;
 import dev.kret.operator.PromotionDecision.Decision;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;

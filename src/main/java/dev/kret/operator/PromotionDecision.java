@@ -4,6 +4,7 @@ import dev.kret.api.v1alpha1.BestStatus;
 import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.MinimumSpec;
 import dev.kret.api.v1alpha1.PromotionSpec;
+import dev.kret.contract.Reason;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;

@@ -2,6 +2,7 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;

@@ -5,6 +5,7 @@ import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -4,6 +4,8 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.ResourcesSpec;
 import dev.kret.api.v1alpha1.SecretKeyRef;
+import dev.kret.contract.ExitCodes;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -94,7 +96,7 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
                 .withNewOnExitCodes()
                 .withContainerName(CONTAINER)
                 .withOperator("In")
-                .withValues(FineTuneRunStatusBuilder.EXIT_INVALID_CONFIGURATION)
+                .withValues(ExitCodes.INVALID_CONFIG)
                 .endOnExitCodes()
                 .build())
         .endPodFailurePolicy()

@@ -11,6 +11,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.RelationExample;
 import dev.kret.serve.FixtureEndpoint;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;

@@ -10,6 +10,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ObjectiveSpec;
 import dev.kret.api.v1alpha1.ProgressStatus;
+import dev.kret.contract.ProgressKeys;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;

@@ -6,6 +6,8 @@ import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.contract.Labels;
+import dev.kret.contract.ProgressWriter;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;

@@ -6,6 +6,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.ResourcesSpec;
 import dev.kret.api.v1alpha1.StorageSpec;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import dev.kret.operator.StatusEvents.RunEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.kret.operator;
+package dev.kret.contract;
 
 /** Every reason the operator writes into conditions and events; names are UpperCamelCase. */
 public enum Reason {
