@@ -7,5 +7,8 @@
  * malformed JSON always fails, even with {@code skipInvalid}, because the rest of the file cannot
  * be trusted; JSON Lines is accepted besides the official JSON list; unknown keys are ignored; the
  * digest covers every byte of the file.
+ *
+ * <p>A library below the roles: imports {@code hub} and {@code api} at most, never {@code text},
+ * {@code model}, {@code train}, {@code serve}, {@code operator} or {@code cli}.
  */
 package dev.kret.data;

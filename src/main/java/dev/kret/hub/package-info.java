@@ -31,5 +31,8 @@
  * model.safetensors.index.json}, else {@code pytorch_model.bin}; tokenizer: {@code tokenizer.json},
  * else {@code vocab.txt} (one of them is required); optional: {@code tokenizer_config.json}, {@code
  * special_tokens_map.json}, {@code kret.json}.
+ *
+ * <p>A library below the roles: imports {@code api} at most, never {@code data}, {@code text},
+ * {@code model}, {@code train}, {@code serve}, {@code operator} or {@code cli}.
  */
 package dev.kret.hub;

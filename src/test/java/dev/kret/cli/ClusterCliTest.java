@@ -38,10 +38,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cluster commands against the fabric8 mock API server, seeded with runs in every state. */
+@Tag("mock-server")
 @QuarkusMainTest
 class ClusterCliTest {
   static final String NS = "kret-test";

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -88,6 +89,7 @@ class ClusterMainTest {
     }
   }
 
+  @Tag("mock-server")
   @Test
   void statusAnswersAndLeavesNoThreadBlockedInNativeCode() throws Exception {
     KubernetesMockServer server = MockApi.crud();

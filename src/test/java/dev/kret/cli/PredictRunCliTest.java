@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kretctl predict RUN}: the run's serving endpoint through the API server's service proxy.
  * The fabric8 mock API server forwards the proxy path to a real endpoint started in the test.
  */
+@Tag("mock-server")
 @QuarkusMainTest
 class PredictRunCliTest {
   static final String NS = "kret-predict";

@@ -35,9 +35,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real reconciler against the fabric8 mock API server, playing trainer and Job controller. */
+@Tag("mock-server")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockDiscovery.class)
 class FineTuneRunOperatorTest {
