@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.contract.ExitCodes;
+import dev.kret.data.CodePoints;
 import dev.kret.data.DatasetException;
 import dev.kret.data.Entity;
 import dev.kret.data.KlueReDataset;
@@ -136,12 +137,10 @@ public class PredictCommand implements Callable<Integer> {
     }
 
     private String span(int start, int end) {
-      int n = sentence.codePointCount(0, sentence.length());
-      if (start < 0 || end < start || end >= n) {
+      if (start < 0 || end < start || end >= CodePoints.length(sentence)) {
         return ""; // out of range: the model's validation names the field
       }
-      int from = sentence.offsetByCodePoints(0, start);
-      return sentence.substring(from, sentence.offsetByCodePoints(from, end + 1 - start));
+      return CodePoints.slice(sentence, start, end);
     }
   }
 

@@ -1,6 +1,8 @@
 /**
- * KLUE-RE data: the label set, the example records, and a streaming loader that validates every row
- * ({@link dev.kret.data.KlueReDataset}).
+ * KLUE-RE data: the label set, the example records, the checks of an example that the loader and
+ * the endpoint share ({@link dev.kret.data.ExampleValidator}, spans cut by {@link
+ * dev.kret.data.CodePoints}), and a streaming loader that validates every row ({@link
+ * dev.kret.data.KlueReDataset}).
  *
  * <p>Decisions: row numbers in messages are 0-based positions in the file (they match the guid
  * suffix of the official splits); offsets are code points, end inclusive, as Python slices them;
