@@ -7,6 +7,7 @@ import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.Metric;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
@@ -259,15 +260,18 @@ public final class FineTuneRunStatusBuilder {
 
   /** Highest metric (lowest for eval_loss); the earliest epoch wins a tie. */
   static BestStatus bestOf(List<EpochStatus> epochs, String metric) {
-    boolean lowerIsBetter = "eval_loss".equals(metric);
+    Metric m = Metric.find(metric).orElse(null);
+    if (m == null) {
+      return null;
+    }
     EpochStatus best = null;
     for (EpochStatus e : epochs) {
-      Double v = e.metric(metric);
+      Double v = m.of(e);
       if (v == null || v.isNaN()) {
         continue;
       }
-      Double b = best == null ? null : best.metric(metric);
-      if (b == null || (lowerIsBetter ? v < b : v > b)) {
+      Double b = best == null ? null : m.of(best);
+      if (b == null || m.better(v, b)) {
         best = e;
       }
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.api.v1alpha1.Metric;
 import dev.kret.api.v1alpha1.ModelConfigSpec;
 import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.api.v1alpha1.TrainingSpec;
@@ -190,7 +191,7 @@ public final class FineTuner {
         }
         List<EpochRecord> history = new ArrayList<>(state.history());
         String metric = spec.objective().metric();
-        boolean higher = EvalReport.higherIsBetter(metric);
+        Metric objective = Metric.named(metric);
         int bestEpoch = state.bestEpoch();
         int bad = state.epochsWithoutImprovement();
         boolean stopped = state.earlyStopped();
@@ -245,7 +246,7 @@ public final class FineTuner {
                   Instant.now().toString());
           boolean improved =
               bestEpoch == 0
-                  || better(rec.metric(metric), byEpoch(history, bestEpoch).metric(metric), higher);
+                  || objective.better(objective.of(rec), objective.of(byEpoch(history, bestEpoch)));
           ModelDirectory.save(epochDir, model, tok, scheme, info(rec, report, train, valid));
           history.add(rec);
           if (improved) {
@@ -341,10 +342,6 @@ public final class FineTuner {
 
   private static EpochRecord byEpoch(List<EpochRecord> history, int epoch) {
     return history.stream().filter(r -> r.epoch() == epoch).findFirst().orElseThrow();
-  }
-
-  private static boolean better(double candidate, double incumbent, boolean higher) {
-    return higher ? candidate > incumbent : candidate < incumbent;
   }
 
   /** Forward and backward of one micro-batch; gradients accumulate, scaled by its share. */
