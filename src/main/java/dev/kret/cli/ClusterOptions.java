@@ -45,6 +45,15 @@ public class ClusterOptions {
       description = "Print stack traces of errors.")
   boolean verbose;
 
+  /** The API server's address for messages, or "the API server" when the config cannot say. */
+  String describeMaster() {
+    try {
+      return config().getMasterUrl();
+    } catch (RuntimeException ignored) {
+      return "the API server";
+    }
+  }
+
   /** The client configuration; fails with a usage error when the kubeconfig or context is bad. */
   Config config() {
     KubeconfigParsing.beforeReading();

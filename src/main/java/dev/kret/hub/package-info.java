@@ -1,5 +1,7 @@
 /**
- * Fetching models and data by URI into a local cache.
+ * Fetching models and data by URI into a local cache: {@link dev.kret.hub.Hub} resolves a reference
+ * with three parts, reference parsing ({@code References}), the downloader ({@code Downloader}) and
+ * the cache layout ({@code CacheLayout}).
  *
  * <p>Decisions: {@code pvc://claim/path} maps to {@code pvcRoot/path} (the operator mounts the
  * claim at {@code pvcRoot}, default {@code /models}; the claim name only tells it which volume to
