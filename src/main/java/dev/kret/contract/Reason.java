@@ -71,6 +71,21 @@ public enum Reason {
     this.warning = warning;
   }
 
+  /**
+   * The reason a condition or status names, read back; {@code otherwise} for a name that is none
+   * (null, or written by another version).
+   */
+  public static Reason of(String name, Reason otherwise) {
+    if (name != null) {
+      for (Reason r : values()) {
+        if (r.name().equals(name)) {
+          return r;
+        }
+      }
+    }
+    return otherwise;
+  }
+
   /** Event type: Warning for anything a user should look at. */
   public String eventType() {
     return warning ? "Warning" : "Normal";

@@ -36,7 +36,7 @@ public class Promoter {
    * condition.
    */
   public static boolean due(FineTuneRun run, FineTuneRunStatus status) {
-    PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
+    PromotionSpec p = StatusDerivation.specOf(run).promotion();
     if (p == null || !status.condition(Conditions.SUCCEEDED).map(Condition::isTrue).orElse(false)) {
       return false;
     }
@@ -50,7 +50,7 @@ public class Promoter {
 
   /** The status with the promotion decided (and, when won, carried out). */
   public FineTuneRunStatus promote(FineTuneRun run, FineTuneRunStatus status, Instant now) {
-    PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
+    PromotionSpec p = StatusDerivation.specOf(run).promotion();
     String ns = run.getMetadata().getNamespace();
     Deployment existing = client.apps().deployments().inNamespace(ns).withName(p.serving()).get();
     Service service = client.services().inNamespace(ns).withName(p.serving()).get();

@@ -36,12 +36,12 @@ public final class StatusEvents {
     FailureStatus oldFailure = before.training() == null ? null : before.training().lastFailure();
     FailureStatus newFailure = next.training() == null ? null : next.training().lastFailure();
     if (newFailure != null && !newFailure.equals(oldFailure)) {
-      events.add(new RunEvent(reasonOf(newFailure.reason()), newFailure.message()));
+      events.add(new RunEvent(Reason.of(newFailure.reason(), Reason.Error), newFailure.message()));
     }
     if (next.reason() != null && !next.reason().equals(before.reason())) {
       String message =
           next.condition(Conditions.SUCCEEDED).map(Condition::message).orElse(next.reason());
-      Reason reason = reasonOf(next.reason());
+      Reason reason = Reason.of(next.reason(), Reason.Error);
       boolean duplicate =
           newFailure != null
               && !newFailure.equals(oldFailure)
@@ -56,7 +56,7 @@ public final class StatusEvents {
             .condition(Conditions.PROMOTED)
             .map(Condition::reason)
             .equals(java.util.Optional.of(promoted.reason()))) {
-      events.add(new RunEvent(reasonOf(promoted.reason()), promoted.message()));
+      events.add(new RunEvent(Reason.of(promoted.reason(), Reason.Error), promoted.message()));
     }
     return events;
   }
@@ -77,13 +77,5 @@ public final class StatusEvents {
       sb.append(" (new best)");
     }
     return sb.append('.').toString();
-  }
-
-  private static Reason reasonOf(String name) {
-    try {
-      return Reason.valueOf(name);
-    } catch (RuntimeException e) {
-      return Reason.Error;
-    }
   }
 }

@@ -87,7 +87,7 @@ class RunDefaultsTest {
   @Test
   void noDefaultsLeavesTheSpecAsTheCrdDefaultsIt() {
     FineTuneRunSpec spec = RunDefaults.NONE.applyTo(run(null, null));
-    assertThat(spec).isEqualTo(FineTuneRunStatusBuilder.specOf(run(null, null)));
+    assertThat(spec).isEqualTo(StatusDerivation.specOf(run(null, null)));
   }
 
   @Test
