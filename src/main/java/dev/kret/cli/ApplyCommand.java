@@ -2,6 +2,7 @@ package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.DatasetSpec;
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;

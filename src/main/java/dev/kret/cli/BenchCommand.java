@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.contract.ExitCodes;
 import dev.kret.train.TrainBench;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures.",
-    subcommands = {BenchCommand.Train.class, dev.kret.serve.ServeBenchCommand.class})
+    subcommands = {BenchCommand.Train.class, ServeBenchCommand.class})
 public class BenchCommand {
 
   /** {@code kretctl bench train}: training-step throughput and MFU on random data. */

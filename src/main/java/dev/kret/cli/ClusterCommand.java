@@ -1,12 +1,12 @@
 package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * A command that talks to the API server: builds the client from {@link ClusterOptions}, turns API
- * errors into one-line messages with exit codes scripts can rely on ({@link ExitCodes}), and prints
+ * errors into one-line messages with exit codes scripts can rely on ({@link ApiErrors}), and prints
  * stack traces only with {@code --verbose}.
  */
 public abstract class ClusterCommand implements Callable<Integer> {
@@ -70,62 +70,8 @@ public abstract class ClusterCommand implements Callable<Integer> {
   }
 
   private int apiError(KubernetesClientException e) {
-    if (isUnreachable(e)) {
-      String master;
-      try {
-        master = cluster.config().getMasterUrl();
-      } catch (RuntimeException ignored) {
-        master = "the API server";
-      }
-      return fail(
-          ExitCodes.CLUSTER_UNREACHABLE,
-          "no cluster reachable at "
-              + master
-              + ": "
-              + rootMessage(e)
-              + " (check kubectl config current-context, --context or --kubeconfig)",
-          e);
-    }
-    return switch (e.getCode()) {
-      case 401 ->
-          fail(
-              ExitCodes.FORBIDDEN,
-              "the API server rejected the credentials of the current context (log in again)",
-              e);
-      case 403 -> fail(ExitCodes.FORBIDDEN, "forbidden: " + statusMessage(e), e);
-      case 404 -> fail(ExitCodes.NOT_FOUND, "not found: " + statusMessage(e), e);
-      case 409 -> fail(ExitCodes.FAILED, "conflict: " + statusMessage(e) + " (retry)", e);
-      case 400, 422 -> fail(ExitCodes.INVALID_CONFIG, "invalid: " + statusMessage(e), e);
-      default -> fail(ExitCodes.FAILED, "error: " + statusMessage(e), e);
-    };
-  }
-
-  static boolean isUnreachable(Throwable e) {
-    if (e instanceof KubernetesClientException k && k.getCode() > 0) {
-      return false;
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IOException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static String statusMessage(KubernetesClientException e) {
-    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
-      return e.getStatus().getMessage();
-    }
-    return e.getMessage();
-  }
-
-  static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    ApiErrors.Failure f = ApiErrors.of(e, cluster::describeMaster);
+    return fail(f.exitCode(), f.message(), e);
   }
 
   static MixedOperation<FineTuneRun, KubernetesResourceList<FineTuneRun>, Resource<FineTuneRun>>

@@ -1,6 +1,7 @@
 package dev.kret.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +44,15 @@ public class ClusterOptions {
       names = {"-v", "--verbose"},
       description = "Print stack traces of errors.")
   boolean verbose;
+
+  /** The API server's address for messages, or "the API server" when the config cannot say. */
+  String describeMaster() {
+    try {
+      return config().getMasterUrl();
+    } catch (RuntimeException ignored) {
+      return "the API server";
+    }
+  }
 
   /** The client configuration; fails with a usage error when the kubeconfig or context is bad. */
   Config config() {

@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.contract.ExitCodes;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.contract.ExitCodes;
 import dev.kret.hub.ContentMismatchException;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubConfig;

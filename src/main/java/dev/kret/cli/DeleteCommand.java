@@ -1,5 +1,6 @@
 package dev.kret.cli;
 
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -2,6 +2,7 @@ package dev.kret.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.DatasetException;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;

@@ -1,6 +1,5 @@
 package dev.kret.cli;
 
-import dev.kret.operator.OperatorCommand;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine.Command;
 
@@ -24,7 +23,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       BenchCommand.class,
       DataCommand.class,
-      dev.kret.serve.ServeCommand.class,
+      ServeCommand.class,
       OperatorCommand.class
     })
 public class KretCtl {}

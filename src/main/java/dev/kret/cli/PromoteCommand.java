@@ -2,6 +2,7 @@ package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.PromotionSpec;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -1,5 +1,7 @@
 package dev.kret.cli;
 
+import dev.kret.contract.Annotations;
+import dev.kret.contract.ExitCodes;
 import dev.kret.operator.PredictorDeployment;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,14 +37,10 @@ public class RollbackCommand extends ClusterCommand {
               + namespace);
     }
     var a = current.getMetadata().getAnnotations();
-    if (a == null || a.get(PredictorDeployment.MODEL_PATH) == null) {
+    if (a == null || a.get(Annotations.MODEL_PATH) == null) {
       throw new CliException(
           ExitCodes.FAILED,
-          "deployment "
-              + serving
-              + " is not a kret predictor (no "
-              + PredictorDeployment.MODEL_PATH
-              + ")");
+          "deployment " + serving + " is not a kret predictor (no " + Annotations.MODEL_PATH + ")");
     }
     Deployment rolled =
         PredictorDeployment.rolledBack(current)
@@ -60,9 +58,9 @@ public class RollbackCommand extends ClusterCommand {
             "deployment.apps/"
                 + serving
                 + " rolled back: serving "
-                + rolled.getMetadata().getAnnotations().get(PredictorDeployment.MODEL_PATH)
+                + rolled.getMetadata().getAnnotations().get(Annotations.MODEL_PATH)
                 + " (was "
-                + a.get(PredictorDeployment.MODEL_PATH)
+                + a.get(Annotations.MODEL_PATH)
                 + ")");
     return ExitCodes.OK;
   }

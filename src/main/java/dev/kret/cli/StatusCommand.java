@@ -1,7 +1,8 @@
 package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
-import dev.kret.operator.Labels;
+import dev.kret.contract.ExitCodes;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

@@ -6,10 +6,11 @@ import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.ObjectiveSpec;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
-import dev.kret.operator.Reason;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -265,7 +266,10 @@ public final class StatusView {
   /** One horizontal bar per epoch, scaled between a floor below the minimum and the maximum. */
   static String chart(FineTuneRunStatus s) {
     List<EpochStatus> epochs = s.epochs() == null ? List.of() : s.epochs();
-    String metric = s.best() != null && s.best().metric() != null ? s.best().metric() : "micro_f1";
+    String metric =
+        s.best() != null && s.best().metric() != null
+            ? s.best().metric()
+            : ObjectiveSpec.DEFAULT_METRIC;
     List<EpochStatus> points = epochs.stream().filter(e -> e.metric(metric) != null).toList();
     if (points.isEmpty()) {
       return "";

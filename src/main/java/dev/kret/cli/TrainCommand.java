@@ -1,6 +1,7 @@
 package dev.kret.cli;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.DatasetException;
 import dev.kret.hub.Hub;
 import dev.kret.hub.HubException;

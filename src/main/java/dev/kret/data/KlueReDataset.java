@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -363,27 +364,21 @@ public final class KlueReDataset {
     if (r.sentence == null) {
       return "sentence is missing";
     }
-    if (r.sentence.isBlank()) {
-      return "sentence is blank";
-    }
-    int length = r.sentence.codePointCount(0, r.sentence.length());
-    String problem = validateEntity(r.subject, "subject_entity", r.sentence, length);
-    if (problem == null) {
-      problem = validateEntity(r.object, "object_entity", r.sentence, length);
-    }
+    String problem =
+        ExampleValidator.sentence("sentence", r.sentence)
+            .or(() -> validateEntity(r.subject, "subject_entity", r.sentence))
+            .or(() -> validateEntity(r.object, "object_entity", r.sentence))
+            .or(
+                () ->
+                    ExampleValidator.overlap(
+                        "subject_entity",
+                        r.subject.toEntity(),
+                        "object_entity",
+                        r.object.toEntity()))
+            .map(ExampleValidator.Problem::message)
+            .orElse(null);
     if (problem != null) {
       return problem;
-    }
-    if (r.subject.start <= r.object.end && r.object.start <= r.subject.end) {
-      return "subject_entity ["
-          + r.subject.start
-          + ".."
-          + r.subject.end
-          + "] and object_entity ["
-          + r.object.start
-          + ".."
-          + r.object.end
-          + "] overlap";
     }
     if (r.label == null) {
       return opts.requireLabels() ? "label is missing" : null;
@@ -394,65 +389,26 @@ public final class KlueReDataset {
     return null;
   }
 
-  private static String validateEntity(RawEntity e, String path, String sentence, int length) {
+  /** A missing field of the raw entity, else the checks the endpoint shares. */
+  private static Optional<ExampleValidator.Problem> validateEntity(
+      RawEntity e, String path, String sentence) {
     if (e == null) {
-      return path + " is missing";
+      return ExampleValidator.missing(path);
     }
     if (e.word == null) {
-      return path + ".word is missing";
+      return ExampleValidator.missing(path + ".word");
     }
     if (e.start == null) {
-      return path + ".start_idx is missing";
+      return ExampleValidator.missing(path + ".start_idx");
     }
     if (e.end == null) {
-      return path + ".end_idx is missing";
+      return ExampleValidator.missing(path + ".end_idx");
     }
     if (e.type == null) {
-      return path + ".type is missing";
+      return ExampleValidator.missing(path + ".type");
     }
-    if (!Labels.ENTITY_TYPES.contains(e.type)) {
-      return path + ".type \"" + e.type + "\" is not one of " + Labels.ENTITY_TYPES;
-    }
-    if (e.start < 0) {
-      return path + ".start_idx " + e.start + " is negative";
-    }
-    if (e.end < e.start) {
-      return path + ".end_idx " + e.end + " is before start_idx " + e.start;
-    }
-    if (e.end >= length) {
-      return path
-          + ".end_idx "
-          + e.end
-          + " is outside the sentence ("
-          + length
-          + " code points, last index "
-          + (length - 1)
-          + ")";
-    }
-    String span = codePointSlice(sentence, length, e.start, e.end);
-    if (!span.equals(e.word)) {
-      return path
-          + ".word \""
-          + e.word
-          + "\" does not match sentence["
-          + e.start
-          + ".."
-          + e.end
-          + "] \""
-          + span
-          + "\"";
-    }
-    return null;
-  }
-
-  /** sentence[start..end] inclusive, indices in code points (KLUE-RE offsets are Python's). */
-  static String codePointSlice(String sentence, int length, int start, int end) {
-    if (length == sentence.length()) {
-      return sentence.substring(start, end + 1);
-    }
-    int from = sentence.offsetByCodePoints(0, start);
-    int to = sentence.offsetByCodePoints(from, end + 1 - start);
-    return sentence.substring(from, to);
+    return ExampleValidator.entity(
+        path, ExampleValidator.OffsetNames.KLUE_RE, e.word, e.start, e.end, e.type, sentence);
   }
 
   // ---- helpers ----

@@ -1,5 +1,7 @@
 /**
- * Fetching models and data by URI into a local cache.
+ * Fetching models and data by URI into a local cache: {@link dev.kret.hub.Hub} resolves a reference
+ * with three parts, reference parsing ({@code References}), the downloader ({@code Downloader}) and
+ * the cache layout ({@code CacheLayout}).
  *
  * <p>Decisions: {@code pvc://claim/path} maps to {@code pvcRoot/path} (the operator mounts the
  * claim at {@code pvcRoot}, default {@code /models}; the claim name only tells it which volume to
@@ -31,5 +33,8 @@
  * model.safetensors.index.json}, else {@code pytorch_model.bin}; tokenizer: {@code tokenizer.json},
  * else {@code vocab.txt} (one of them is required); optional: {@code tokenizer_config.json}, {@code
  * special_tokens_map.json}, {@code kret.json}.
+ *
+ * <p>A library below the roles: imports {@code api} at most, never {@code data}, {@code text},
+ * {@code model}, {@code train}, {@code serve}, {@code operator} or {@code cli}.
  */
 package dev.kret.hub;

@@ -1,5 +1,6 @@
 package dev.kret.metrics;
 
+import dev.kret.api.v1alpha1.Metric;
 import java.util.List;
 
 /**
@@ -13,15 +14,16 @@ public record EvalReport(
     double auprc,
     double evalLoss,
     List<ClassScore> perClass,
-    int[][] confusion) {
+    int[][] confusion)
+    implements Metric.Scores {
 
-  public static final String ACCURACY = "accuracy";
-  public static final String MICRO_F1 = "micro_f1";
-  public static final String AUPRC = "auprc";
-  public static final String EVAL_LOSS = "eval_loss";
+  public static final String ACCURACY = Metric.ACCURACY.specName();
+  public static final String MICRO_F1 = Metric.MICRO_F1.specName();
+  public static final String AUPRC = Metric.AUPRC.specName();
+  public static final String EVAL_LOSS = Metric.EVAL_LOSS.specName();
 
   /** Names accepted by {@link #metric(String)}, e.g. to select the best checkpoint. */
-  public static final List<String> METRICS = List.of(ACCURACY, MICRO_F1, AUPRC, EVAL_LOSS);
+  public static final List<String> METRICS = Metric.NAMES;
 
   public EvalReport {
     perClass = List.copyOf(perClass);
@@ -29,24 +31,11 @@ public record EvalReport(
 
   /** The value of a named metric; see {@link #METRICS}. */
   public double metric(String name) {
-    return switch (checkName(name)) {
-      case ACCURACY -> accuracy;
-      case MICRO_F1 -> microF1;
-      case AUPRC -> auprc;
-      default -> evalLoss;
-    };
+    return Metric.named(name).of(this);
   }
 
   /** Whether a larger value of the named metric is better (all but {@code eval_loss}). */
   public static boolean higherIsBetter(String metric) {
-    return !EVAL_LOSS.equals(checkName(metric));
-  }
-
-  private static String checkName(String name) {
-    if (!METRICS.contains(name)) {
-      throw new IllegalArgumentException(
-          "Unknown metric '" + name + "'; expected one of " + String.join(", ", METRICS));
-    }
-    return name;
+    return Metric.named(metric).higherIsBetter();
   }
 }

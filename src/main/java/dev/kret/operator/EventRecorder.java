@@ -1,6 +1,8 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.Labels;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -3,6 +3,7 @@ package dev.kret.operator;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.SpecValidation;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -85,7 +86,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
             config.pendingDeadline(),
             config.summaryGrace());
     FineTuneRunStatus prior = run.getStatus();
-    FineTuneRunStatus next = FineTuneRunStatusBuilder.build(observed);
+    FineTuneRunStatus next = StatusDerivation.derive(observed);
     if (Promoter.due(run, next)) {
       next = promoter.promote(run, next, observed.now());
     }
@@ -95,7 +96,7 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
     UpdateControl<FineTuneRun> control =
         next.equals(prior) ? UpdateControl.noUpdate() : UpdateControl.patchStatus(fresh(run, next));
     Optional.of(observed)
-        .flatMap(FineTuneRunStatusBuilder::recheckAfter)
+        .flatMap(StatusDerivation::recheckAfter)
         .ifPresent(control::rescheduleAfter);
     return control;
   }
@@ -107,14 +108,9 @@ public class FineTuneRunReconciler implements Reconciler<FineTuneRun> {
   @Override
   public ErrorStatusUpdateControl<FineTuneRun> updateErrorStatus(
       FineTuneRun run, Context<FineTuneRun> context, Exception e) {
-    String message = ReconcileErrors.message(e);
-    FineTuneRunStatus prior = run.getStatus();
-    FineTuneRunStatus next =
-        ReconcileErrors.failed(prior, generation(run), message, Instant.now(clock));
-    events.record(run, Reason.ReconcileError, message);
-    return next.equals(prior)
-        ? ErrorStatusUpdateControl.noStatusUpdate()
-        : ErrorStatusUpdateControl.patchStatus(fresh(run, next));
+    return ReconcileErrors.handle(run, e, Instant.now(clock), events)
+        .map(next -> ErrorStatusUpdateControl.patchStatus(fresh(run, next)))
+        .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
   }
 
   private static long generation(FineTuneRun run) {

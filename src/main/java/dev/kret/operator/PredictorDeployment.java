@@ -1,10 +1,20 @@
 package dev.kret.operator;
 
+import static dev.kret.contract.Annotations.FROM_RUN;
+import static dev.kret.contract.Annotations.METRIC;
+import static dev.kret.contract.Annotations.MODEL_PATH;
+import static dev.kret.contract.Annotations.PREVIOUS_MODEL_PATH;
+import static dev.kret.contract.Annotations.VALUE;
+
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ModelShape;
+import dev.kret.contract.Labels;
 import dev.kret.operator.PromotionDecision.Champion;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -17,11 +27,6 @@ import java.util.Map;
  * itself the champion's record.
  */
 public final class PredictorDeployment {
-  public static final String MODEL_PATH = "kret.dev/model-path";
-  public static final String PREVIOUS_MODEL_PATH = "kret.dev/previous-model-path";
-  public static final String METRIC = "kret.dev/metric";
-  public static final String VALUE = "kret.dev/value";
-  public static final String FROM_RUN = "kret.dev/run";
   public static final String CONTAINER = "predictor";
   public static final int PORT = 8080;
   public static final String MALLOC_ARENA_MAX = "2";
@@ -112,7 +117,10 @@ public final class PredictorDeployment {
     return Map.of("app.kubernetes.io/name", serving, Labels.COMPONENT, "predictor");
   }
 
-  /** The desired Deployment serving {@code modelPath}, based on the existing one if any. */
+  /**
+   * The desired Deployment serving {@code modelPath}, based on the existing one if any, built in
+   * named steps: the Deployment's base and the pod's, volumes, env and security.
+   */
   public static Deployment desired(
       FineTuneRun run,
       String serving,
@@ -122,10 +130,27 @@ public final class PredictorDeployment {
       ModelShape model,
       Deployment existing,
       OperatorConfig config) {
-    var promotion = FineTuneRunStatusBuilder.specOf(run).promotion();
+    var promotion = StatusDerivation.specOf(run).promotion();
     ResourceRequirements resources =
         PredictorSizing.of(promotion == null ? null : promotion.resources(), model);
     String claim = RunDefaults.of(config).applyTo(run).storage().claimName();
+    PodSpecBuilder pod = pod(config);
+    ContainerBuilder predictor = predictor(modelPath, resources, config);
+    volumes(pod, predictor, claim);
+    env(predictor, resources);
+    security(pod, predictor, config);
+    return base(
+        run,
+        serving,
+        modelPath,
+        annotations(run, modelPath, metric, value, existing),
+        existing,
+        pod.addToContainers(predictor.build()).build());
+  }
+
+  /** What the Deployment serves, as {@code kretctl rollback} and the next promotion read it. */
+  private static Map<String, String> annotations(
+      FineTuneRun run, String modelPath, String metric, Double value, Deployment existing) {
     Map<String, String> annotations = new HashMap<>();
     annotations.put(MODEL_PATH, modelPath);
     annotations.put(METRIC, metric);
@@ -135,6 +160,20 @@ public final class PredictorDeployment {
     if (old != null && old.modelPath() != null) {
       annotations.put(PREVIOUS_MODEL_PATH, old.modelPath());
     }
+    return annotations;
+  }
+
+  /**
+   * The Deployment around the pod: name, labels and annotations, the replicas it has, and a rolling
+   * update that keeps the old model serving until the new pod is ready.
+   */
+  private static Deployment base(
+      FineTuneRun run,
+      String serving,
+      String modelPath,
+      Map<String, String> annotations,
+      Deployment existing,
+      PodSpec pod) {
     Map<String, String> labels = new HashMap<>(selector(serving));
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
     DeploymentBuilder b =
@@ -166,46 +205,29 @@ public final class PredictorDeployment {
         .withLabels(labels)
         .addToAnnotations(MODEL_PATH, modelPath)
         .endMetadata()
-        .withNewSpec()
+        .withSpec(pod)
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** The pod's base: no API token, time to drain, the operator's pull secrets. */
+  private static PodSpecBuilder pod(OperatorConfig config) {
+    return new PodSpecBuilder()
         // Restricted Pod Security: the predictor talks to no API server, so it gets no token.
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-        .withImagePullSecrets(pullSecrets(config))
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(config.runAsUser())
-        .withRunAsGroup(config.runAsUser())
-        .withFsGroup(config.runAsUser())
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .addNewContainer()
+        .withImagePullSecrets(pullSecrets(config));
+  }
+
+  /** The predictor container: image, command, resources, port, probes and the preStop sleep. */
+  private static ContainerBuilder predictor(
+      String modelPath, ResourceRequirements resources, OperatorConfig config) {
+    return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(config.image())
         .withImagePullPolicy(config.imagePullPolicy())
         .withArgs(args(modelPath))
-        .addNewEnv()
-        .withName("OPT_OUT_TRACKING")
-        .withValue("true")
-        .endEnv()
-        .addNewEnv()
-        .withName("DJL_OFFLINE")
-        .withValue("true")
-        .endEnv()
-        // glibc: two arenas (64 HTTP threads run the Rust tokenizer, and each would get its
-        // own). Fixed mmap and trim thresholds (1–4 MiB) would return a batch's freed activations
-        // to the system and cut a roberta-base predictor's RSS by ~0.8 GB, but every large tensor
-        // is then page-faulted afresh: 23% fewer requests per second at concurrency 32
-        // (docs/serving.md, "A predictor's memory"), so they are not set. Also set in the image.
-        .addNewEnv()
-        .withName("MALLOC_ARENA_MAX")
-        .withValue(MALLOC_ARENA_MAX)
-        .endEnv()
-        .addNewEnv()
-        .withName("JAVA_OPTS_APPEND")
-        .withValue(PredictorSizing.javaOptions(resources))
-        .endEnv()
         .withResources(resources)
         .addNewPort()
         .withName("http")
@@ -232,29 +254,56 @@ public final class PredictorDeployment {
         .endHttpGet()
         .withInitialDelaySeconds(30)
         .withPeriodSeconds(10)
-        .endLivenessProbe()
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .endLivenessProbe();
+  }
+
+  /** The model volume, read-only: the predictor only reads the model it serves. */
+  private static void volumes(PodSpecBuilder pod, ContainerBuilder predictor, String claim) {
+    predictor
         .addNewVolumeMount()
         .withName("models")
         .withMountPath(TrainingJobDependent.MODELS_DIR)
         .withReadOnly(true)
-        .endVolumeMount()
-        .endContainer()
-        .addNewVolume()
+        .endVolumeMount();
+    pod.addNewVolume()
         .withName("models")
         .withNewPersistentVolumeClaim()
         .withClaimName(claim)
         .withReadOnly(true)
         .endPersistentVolumeClaim()
-        .endVolume()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+        .endVolume();
+  }
+
+  /** DJL offline, glibc's arenas, and the JVM's options for the pod's memory. */
+  private static void env(ContainerBuilder predictor, ResourceRequirements resources) {
+    predictor
+        .addNewEnv()
+        .withName("OPT_OUT_TRACKING")
+        .withValue("true")
+        .endEnv()
+        .addNewEnv()
+        .withName("DJL_OFFLINE")
+        .withValue("true")
+        .endEnv()
+        // glibc: two arenas (64 HTTP threads run the Rust tokenizer, and each would get its
+        // own). Fixed mmap and trim thresholds (1–4 MiB) would return a batch's freed activations
+        // to the system and cut a roberta-base predictor's RSS by ~0.8 GB, but every large tensor
+        // is then page-faulted afresh: 23% fewer requests per second at concurrency 32
+        // (docs/serving.md, "A predictor's memory"), so they are not set. Also set in the image.
+        .addNewEnv()
+        .withName("MALLOC_ARENA_MAX")
+        .withValue(MALLOC_ARENA_MAX)
+        .endEnv()
+        .addNewEnv()
+        .withName("JAVA_OPTS_APPEND")
+        .withValue(PredictorSizing.javaOptions(resources))
+        .endEnv();
+  }
+
+  /** Restricted Pod Security ({@link PodSecurity}) for the pod and the predictor. */
+  private static void security(
+      PodSpecBuilder pod, ContainerBuilder predictor, OperatorConfig config) {
+    pod.withSecurityContext(PodSecurity.pod(config));
+    predictor.withSecurityContext(PodSecurity.container());
   }
 }

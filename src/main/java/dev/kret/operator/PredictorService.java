@@ -1,5 +1,6 @@
 package dev.kret.operator;
 
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;

@@ -2,6 +2,7 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;

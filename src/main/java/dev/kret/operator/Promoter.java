@@ -5,6 +5,8 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
+import dev.kret.contract.Labels;
+import dev.kret.contract.Reason;
 import dev.kret.operator.PromotionDecision.Decision;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -34,7 +36,7 @@ public class Promoter {
    * condition.
    */
   public static boolean due(FineTuneRun run, FineTuneRunStatus status) {
-    PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
+    PromotionSpec p = StatusDerivation.specOf(run).promotion();
     if (p == null || !status.condition(Conditions.SUCCEEDED).map(Condition::isTrue).orElse(false)) {
       return false;
     }
@@ -48,7 +50,7 @@ public class Promoter {
 
   /** The status with the promotion decided (and, when won, carried out). */
   public FineTuneRunStatus promote(FineTuneRun run, FineTuneRunStatus status, Instant now) {
-    PromotionSpec p = FineTuneRunStatusBuilder.specOf(run).promotion();
+    PromotionSpec p = StatusDerivation.specOf(run).promotion();
     String ns = run.getMetadata().getNamespace();
     Deployment existing = client.apps().deployments().inNamespace(ns).withName(p.serving()).get();
     Service service = client.services().inNamespace(ns).withName(p.serving()).get();

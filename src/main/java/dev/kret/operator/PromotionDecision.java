@@ -2,8 +2,10 @@ package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.BestStatus;
 import dev.kret.api.v1alpha1.EpochStatus;
+import dev.kret.api.v1alpha1.Metric;
 import dev.kret.api.v1alpha1.MinimumSpec;
 import dev.kret.api.v1alpha1.PromotionSpec;
+import dev.kret.contract.Reason;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -90,11 +92,11 @@ public final class PromotionDecision {
   }
 
   static boolean lowerIsBetter(String metric) {
-    return "eval_loss".equals(metric);
+    return Metric.lowerIsBetter(metric);
   }
 
   static boolean atLeast(String metric, double value, double threshold) {
-    return lowerIsBetter(metric) ? value <= threshold : value >= threshold;
+    return Metric.find(metric).map(m -> m.reaches(value, threshold)).orElse(value >= threshold);
   }
 
   /** Strictly better: a tie keeps the champion, so equal models do not churn the endpoint. */
@@ -102,6 +104,8 @@ public final class PromotionDecision {
     if (challenger == null) {
       return false;
     }
-    return lowerIsBetter(metric) ? challenger < champion : challenger > champion;
+    return Metric.find(metric)
+        .map(m -> m.better(challenger, champion))
+        .orElse(challenger > champion);
   }
 }

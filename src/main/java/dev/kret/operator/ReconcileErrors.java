@@ -1,7 +1,9 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.Condition;
+import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A reconcile that threw, as the run shows it: the API server refusing an owned object (a 403 from
@@ -24,6 +27,20 @@ public final class ReconcileErrors {
   public static final String CONDITION = "Reconciled";
 
   private ReconcileErrors() {}
+
+  /**
+   * The one handler of a reconcile that threw: a Warning event with the API server's words, and the
+   * run's status with the error recorded; empty when the status says so already.
+   */
+  public static Optional<FineTuneRunStatus> handle(
+      FineTuneRun run, Exception e, Instant now, EventRecorder events) {
+    String message = message(e);
+    FineTuneRunStatus prior = run.getStatus();
+    Long generation = run.getMetadata().getGeneration();
+    FineTuneRunStatus next = failed(prior, generation == null ? 0 : generation, message, now);
+    events.record(run, Reason.ReconcileError, message);
+    return next.equals(prior) ? Optional.empty() : Optional.of(next);
+  }
 
   /** One line per failed dependent or cause: what failed and the API server's words. */
   public static String message(Exception e) {

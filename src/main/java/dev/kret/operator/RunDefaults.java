@@ -45,7 +45,7 @@ public record RunDefaults(
   /** The run's spec with CRD defaults and then these defaults filled in. */
   public FineTuneRunSpec applyTo(FineTuneRun run) {
     FineTuneRunSpec raw = run.getSpec();
-    FineTuneRunSpec spec = FineTuneRunStatusBuilder.specOf(run);
+    FineTuneRunSpec spec = StatusDerivation.specOf(run);
     ResourcesSpec asked = raw == null ? null : raw.resources();
     ResourcesSpec res = spec.resources();
     boolean gpu = res.gpus() > 0;

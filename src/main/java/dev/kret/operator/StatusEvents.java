@@ -5,6 +5,7 @@ import dev.kret.api.v1alpha1.Condition;
 import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -35,12 +36,12 @@ public final class StatusEvents {
     FailureStatus oldFailure = before.training() == null ? null : before.training().lastFailure();
     FailureStatus newFailure = next.training() == null ? null : next.training().lastFailure();
     if (newFailure != null && !newFailure.equals(oldFailure)) {
-      events.add(new RunEvent(reasonOf(newFailure.reason()), newFailure.message()));
+      events.add(new RunEvent(Reason.of(newFailure.reason(), Reason.Error), newFailure.message()));
     }
     if (next.reason() != null && !next.reason().equals(before.reason())) {
       String message =
           next.condition(Conditions.SUCCEEDED).map(Condition::message).orElse(next.reason());
-      Reason reason = reasonOf(next.reason());
+      Reason reason = Reason.of(next.reason(), Reason.Error);
       boolean duplicate =
           newFailure != null
               && !newFailure.equals(oldFailure)
@@ -55,7 +56,7 @@ public final class StatusEvents {
             .condition(Conditions.PROMOTED)
             .map(Condition::reason)
             .equals(java.util.Optional.of(promoted.reason()))) {
-      events.add(new RunEvent(reasonOf(promoted.reason()), promoted.message()));
+      events.add(new RunEvent(Reason.of(promoted.reason(), Reason.Error), promoted.message()));
     }
     return events;
   }
@@ -76,13 +77,5 @@ public final class StatusEvents {
       sb.append(" (new best)");
     }
     return sb.append('.').toString();
-  }
-
-  private static Reason reasonOf(String name) {
-    try {
-      return Reason.valueOf(name);
-    } catch (RuntimeException e) {
-      return Reason.Error;
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;

@@ -1,6 +1,7 @@
 package dev.kret.operator;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;

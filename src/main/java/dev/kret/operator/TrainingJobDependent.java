@@ -4,8 +4,13 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.ResourcesSpec;
 import dev.kret.api.v1alpha1.SecretKeyRef;
+import dev.kret.contract.ExitCodes;
+import dev.kret.contract.Labels;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -49,25 +54,28 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
     return desired(run, config);
   }
 
+  /** The Job, built in named steps: the pod's base, placement, volumes, env and security. */
   static Job desired(FineTuneRun run, OperatorConfig config) {
     FineTuneRunSpec spec = RunDefaults.of(config).applyTo(run);
-    ResourcesSpec res = spec.resources();
-    String runName = run.getMetadata().getName();
-    boolean queued = res.queueName() != null && !res.queueName().isBlank();
+    PodSpecBuilder pod = base(run, config);
+    ContainerBuilder trainer = trainer(run, spec.resources(), config);
+    placement(pod, spec.resources());
+    volumes(pod, trainer, spec.storage().claimName());
+    trainer.withEnv(env(run, spec));
+    security(pod, trainer, config);
+    return job(run, spec.resources(), config, pod.addToContainers(trainer.build()).build());
+  }
 
+  /**
+   * The Job around the pod: its labels (and Kueue's queue, which keeps it suspended until
+   * admitted), retries, deadlines, and the failure policy.
+   */
+  private static Job job(FineTuneRun run, ResourcesSpec res, OperatorConfig config, PodSpec pod) {
+    boolean queued = res.queueName() != null && !res.queueName().isBlank();
     Map<String, String> jobLabels = new LinkedHashMap<>(Labels.forRun(run, "training"));
     if (queued) {
       jobLabels.put(Labels.KUEUE_QUEUE, res.queueName());
     }
-    Map<String, Quantity> requests = new HashMap<>();
-    requests.put("cpu", new Quantity(res.cpu()));
-    requests.put("memory", new Quantity(res.memory()));
-    Map<String, Quantity> limits = new HashMap<>(requests);
-    if (res.gpus() > 0) {
-      limits.put(GPU, new Quantity(String.valueOf(res.gpus())));
-      requests.put(GPU, new Quantity(String.valueOf(res.gpus())));
-    }
-
     return new JobBuilder()
         .withNewMetadata()
         .withName(name(run))
@@ -94,7 +102,7 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
                 .withNewOnExitCodes()
                 .withContainerName(CONTAINER)
                 .withOperator("In")
-                .withValues(FineTuneRunStatusBuilder.EXIT_INVALID_CONFIGURATION)
+                .withValues(ExitCodes.INVALID_CONFIG)
                 .endOnExitCodes()
                 .build())
         .endPodFailurePolicy()
@@ -102,40 +110,57 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
         .withNewMetadata()
         .withLabels(Labels.forRun(run, "training"))
         .endMetadata()
-        .withNewSpec()
+        .withSpec(pod)
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * The pod's base: never restarted in place (the Job retries), the trainer's ServiceAccount, time
+   * to stop at a safe point, and the operator's pull secrets.
+   */
+  private static PodSpecBuilder base(FineTuneRun run, OperatorConfig config) {
+    return new PodSpecBuilder()
         .withRestartPolicy("Never")
         .withServiceAccountName(TrainerServiceAccountDependent.name(run))
         .withTerminationGracePeriodSeconds(config.terminationGracePeriod().toSeconds())
-        .withNodeSelector(res.nodeSelector().isEmpty() ? null : res.nodeSelector())
-        .withTolerations(res.tolerations().isEmpty() ? null : res.tolerations())
-        .withPriorityClassName(res.priorityClassName())
-        .withImagePullSecrets(PredictorDeployment.pullSecrets(config))
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(config.runAsUser())
-        .withRunAsGroup(config.runAsUser())
-        .withFsGroup(config.runAsUser())
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .addNewContainer()
+        .withImagePullSecrets(PredictorDeployment.pullSecrets(config));
+  }
+
+  /** The trainer container: image, command, and its requests and limits (GPUs included). */
+  private static ContainerBuilder trainer(
+      FineTuneRun run, ResourcesSpec res, OperatorConfig config) {
+    Map<String, Quantity> requests = new HashMap<>();
+    requests.put("cpu", new Quantity(res.cpu()));
+    requests.put("memory", new Quantity(res.memory()));
+    Map<String, Quantity> limits = new HashMap<>(requests);
+    if (res.gpus() > 0) {
+      limits.put(GPU, new Quantity(String.valueOf(res.gpus())));
+      requests.put(GPU, new Quantity(String.valueOf(res.gpus())));
+    }
+    return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(config.image())
         .withImagePullPolicy(config.imagePullPolicy())
-        .withArgs("train", "--run", runName)
-        .withEnv(env(run, spec))
+        .withArgs("train", "--run", run.getMetadata().getName())
         .withNewResources()
         .withRequests(requests)
         .withLimits(limits)
         .endResources()
-        .withTerminationMessagePolicy("File")
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withTerminationMessagePolicy("File");
+  }
+
+  /** Where the pod may run: node selector, tolerations, priority class. */
+  private static void placement(PodSpecBuilder pod, ResourcesSpec res) {
+    pod.withNodeSelector(res.nodeSelector().isEmpty() ? null : res.nodeSelector())
+        .withTolerations(res.tolerations().isEmpty() ? null : res.tolerations())
+        .withPriorityClassName(res.priorityClassName());
+  }
+
+  /** The model volume (the run's claim) at {@value #MODELS_DIR}, and a writable /tmp. */
+  private static void volumes(PodSpecBuilder pod, ContainerBuilder trainer, String claim) {
+    trainer
         .addNewVolumeMount()
         .withName("models")
         .withMountPath(MODELS_DIR)
@@ -143,25 +168,28 @@ public class TrainingJobDependent extends KubernetesDependentResource<Job, FineT
         .addNewVolumeMount()
         .withName("tmp")
         .withMountPath("/tmp")
-        .endVolumeMount()
-        .endContainer()
-        .addNewVolume()
+        .endVolumeMount();
+    pod.addNewVolume()
         .withName("models")
         .withNewPersistentVolumeClaim()
-        .withClaimName(spec.storage().claimName())
+        .withClaimName(claim)
         .endPersistentVolumeClaim()
         .endVolume()
         .addNewVolume()
         .withName("tmp")
         .withNewEmptyDir()
         .endEmptyDir()
-        .endVolume()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
+        .endVolume();
   }
 
+  /** Restricted Pod Security ({@link PodSecurity}) for the pod and the trainer. */
+  private static void security(
+      PodSpecBuilder pod, ContainerBuilder trainer, OperatorConfig config) {
+    pod.withSecurityContext(PodSecurity.pod(config));
+    trainer.withSecurityContext(PodSecurity.container());
+  }
+
+  /** The trainer's environment: where it runs, DJL offline, and the hub token if any. */
   static List<EnvVar> env(FineTuneRun run, FineTuneRunSpec spec) {
     List<EnvVar> env = new ArrayList<>();
     env.add(

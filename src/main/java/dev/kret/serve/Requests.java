@@ -4,18 +4,23 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kret.data.CodePoints;
 import dev.kret.data.Entity;
+import dev.kret.data.ExampleValidator;
+import dev.kret.data.ExampleValidator.OffsetNames;
+import dev.kret.data.ExampleValidator.Problem;
 import dev.kret.data.Labels;
 import dev.kret.data.RelationExample;
 import dev.kret.serve.ServeError.Kind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Reads and validates prediction requests into KLUE-RE examples. The checks and their wording
- * follow {@link dev.kret.data.KlueReDataset}'s row validation, prefixed with the instance's place
- * in the request ({@code instances[3].subject_entity.end_idx …}, {@code subject_span[3] …}).
+ * Reads and validates prediction requests into KLUE-RE examples. The checks of an example are the
+ * loader's ({@link dev.kret.data.ExampleValidator}), named by the instance's place in the request
+ * ({@code instances[3].subject_entity.end_idx …}, {@code subject_span[3] …}).
  */
 public final class Requests {
 
@@ -102,15 +107,14 @@ public final class Requests {
     }
     String guid = optionalString(n, "guid", at);
     String sentence = sentence(string(n, "sentence", at), at + ".sentence");
-    int length = sentence.codePointCount(0, sentence.length());
-    Entity s = v1Entity(n, "subject_entity", at, sentence, length, lenient);
-    Entity o = v1Entity(n, "object_entity", at, sentence, length, lenient);
-    overlap(s, o, at + ".subject_entity", at + ".object_entity");
+    Entity s = v1Entity(n, "subject_entity", at, sentence, lenient);
+    Entity o = v1Entity(n, "object_entity", at, sentence, lenient);
+    refuse(ExampleValidator.overlap(at + ".subject_entity", s, at + ".object_entity", o));
     return new RelationExample(guid == null ? "instance-" + i : guid, sentence, s, o, null, null);
   }
 
   private static Entity v1Entity(
-      JsonNode row, String field, String at, String sentence, int length, boolean lenient) {
+      JsonNode row, String field, String at, String sentence, boolean lenient) {
     String path = at + "." + field;
     JsonNode e = row.get(field);
     if (e == null || e.isNull()) {
@@ -123,8 +127,7 @@ public final class Requests {
     int start = integer(e, "start_idx", path);
     int end = integer(e, "end_idx", path);
     String type = string(e, "type", path);
-    return entity(
-        path, ".start_idx", ".end_idx", word, start, end, type, sentence, length, lenient);
+    return entity(path, OffsetNames.KLUE_RE, lenient ? null : word, start, end, type, sentence);
   }
 
   /**
@@ -187,10 +190,9 @@ public final class Requests {
     for (int i = 0; i < n; i++) {
       String sentence =
           sentence(element(sentences.get(i), "sentence[" + i + "]"), "sentence[" + i + "]");
-      int length = sentence.codePointCount(0, sentence.length());
-      Entity s = spanEntity("subject", i, subjectSpan, subjectType.get(i), sentence, length);
-      Entity o = spanEntity("object", i, objectSpan, objectType.get(i), sentence, length);
-      overlap(s, o, "subject_span[" + i + "]", "object_span[" + i + "]");
+      Entity s = spanEntity("subject", i, subjectSpan, subjectType.get(i), sentence);
+      Entity o = spanEntity("object", i, objectSpan, objectType.get(i), sentence);
+      refuse(ExampleValidator.overlap("subject_span[" + i + "]", s, "object_span[" + i + "]", o));
       out.add(new RelationExample("instance-" + i, sentence, s, o, null, null));
     }
     return new V2Request(id, out);
@@ -200,7 +202,7 @@ public final class Requests {
       List.of("sentence", "subject_span", "object_span", "subject_type", "object_type");
 
   private static Entity spanEntity(
-      String role, int i, List<JsonNode> spans, JsonNode typeNode, String sentence, int length) {
+      String role, int i, List<JsonNode> spans, JsonNode typeNode, String sentence) {
     String span = role + "_span[" + i + "]";
     int start = int32(spans.get(2 * i), span + "[0]");
     int end = int32(spans.get(2 * i + 1), span + "[1]");
@@ -210,7 +212,7 @@ public final class Requests {
           Kind.UNKNOWN_TYPE,
           role + "_type[" + i + "] \"" + type + "\" is not one of " + Labels.ENTITY_TYPES);
     }
-    return entity(span, " start", " end", null, start, end, type, sentence, length, true);
+    return entity(span, OffsetNames.SPAN, null, start, end, type, sentence);
   }
 
   /** Flattened elements of a tensor, after checking its datatype and that shape matches data. */
@@ -299,92 +301,42 @@ public final class Requests {
     return n.intValue();
   }
 
-  // ---- shared checks, worded as KlueReDataset's ----
+  // ---- the checks shared with the loader (ExampleValidator), as this endpoint's errors ----
 
   private static String sentence(String s, String path) {
-    if (s.isBlank()) {
-      throw new ServeError(Kind.EMPTY_SENTENCE, path + " is blank");
-    }
+    refuse(ExampleValidator.sentence(path, s));
     return s;
   }
 
+  /** The entity, its word cut from the sentence; {@code word} null skips the word check. */
   private static Entity entity(
       String path,
-      String startName,
-      String endName,
+      OffsetNames names,
       String word,
       int start,
       int end,
       String type,
-      String sentence,
-      int length,
-      boolean lenient) {
-    if (!Labels.ENTITY_TYPES.contains(type)) {
-      throw new ServeError(
-          Kind.UNKNOWN_TYPE, path + ".type \"" + type + "\" is not one of " + Labels.ENTITY_TYPES);
-    }
-    if (start < 0) {
-      throw new ServeError(Kind.INVALID_SPAN, path + startName + " " + start + " is negative");
-    }
-    if (end < start) {
-      throw new ServeError(
-          Kind.INVALID_SPAN,
-          path + endName + " " + end + " is before" + startName.replace('.', ' ') + " " + start);
-    }
-    if (end >= length) {
-      throw new ServeError(
-          Kind.INVALID_SPAN,
-          path
-              + endName
-              + " "
-              + end
-              + " is outside the sentence ("
-              + length
-              + " code points, last index "
-              + (length - 1)
-              + ")");
-    }
-    String span = codePointSlice(sentence, start, end);
-    if (word != null && !lenient && !span.equals(word)) {
-      throw new ServeError(
-          Kind.WORD_MISMATCH,
-          path
-              + ".word \""
-              + word
-              + "\" does not match sentence["
-              + start
-              + ".."
-              + end
-              + "] \""
-              + span
-              + "\"");
-    }
-    return new Entity(span, start, end, type);
+      String sentence) {
+    refuse(ExampleValidator.entity(path, names, word, start, end, type, sentence));
+    return new Entity(CodePoints.slice(sentence, start, end), start, end, type);
   }
 
-  private static void overlap(Entity s, Entity o, String sPath, String oPath) {
-    if (s.start() <= o.end() && o.start() <= s.end()) {
-      throw new ServeError(
-          Kind.INVALID_SPAN,
-          sPath
-              + " ["
-              + s.start()
-              + ".."
-              + s.end()
-              + "] and "
-              + oPath
-              + " ["
-              + o.start()
-              + ".."
-              + o.end()
-              + "] overlap");
-    }
+  private static void refuse(Optional<Problem> problem) {
+    problem.ifPresent(
+        p -> {
+          throw new ServeError(kindOf(p.kind()), p.message());
+        });
   }
 
-  static String codePointSlice(String sentence, int start, int end) {
-    int from = sentence.offsetByCodePoints(0, start);
-    int to = sentence.offsetByCodePoints(from, end + 1 - start);
-    return sentence.substring(from, to);
+  /** The {@code kret_serve_errors_total} kind of a validation problem. */
+  static Kind kindOf(ExampleValidator.Kind kind) {
+    return switch (kind) {
+      case MISSING -> Kind.MISSING_FIELD;
+      case BLANK_SENTENCE -> Kind.EMPTY_SENTENCE;
+      case UNKNOWN_TYPE -> Kind.UNKNOWN_TYPE;
+      case INVALID_SPAN, OVERLAP -> Kind.INVALID_SPAN;
+      case WORD_MISMATCH -> Kind.WORD_MISMATCH;
+    };
   }
 
   private static String string(JsonNode n, String field, String at) {

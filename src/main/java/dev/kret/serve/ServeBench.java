@@ -4,7 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kret.cli.ExitCodes;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
 import dev.kret.data.LoadOptions;
@@ -407,26 +407,45 @@ public final class ServeBench {
     }
   }
 
+  /**
+   * What {@code kretctl bench serve} was asked for; without a model directory a random model of
+   * {@code layers}, {@code hidden}, {@code heads} and {@code maxLength} is written.
+   */
+  public record Options(
+      Path model,
+      int layers,
+      int hidden,
+      int heads,
+      int maxLength,
+      List<Integer> concurrency,
+      int requests,
+      int warmup,
+      int forwardInstances,
+      int maxBatch,
+      long maxWaitMs,
+      int workers,
+      int slowConnections) {}
+
   /** The {@code kretctl bench serve} run with the command's options. */
-  static int run(ServeBenchCommand cmd, PrintWriter out) throws Exception {
+  public static int run(Options options, PrintWriter out) throws Exception {
     Djl.offline();
-    Path dir = cmd.model;
+    Path dir = options.model();
     Path tmp = null;
     if (dir == null) {
       tmp = Files.createTempDirectory("kret-bench-serve");
       dir =
           ServeBench.randomModel(
               tmp.resolve("model"),
-              cmd.size.layers,
-              cmd.size.hidden,
-              cmd.size.heads,
-              cmd.maxLength);
+              options.layers(),
+              options.hidden(),
+              options.heads(),
+              options.maxLength());
       out.printf(
           Locale.ROOT,
           "model       random %d layers x %d hidden, max length %d%n",
-          cmd.size.layers,
-          cmd.size.hidden,
-          cmd.maxLength);
+          options.layers(),
+          options.hidden(),
+          options.maxLength());
     } else {
       out.printf("model       %s%n", dir);
     }
@@ -434,16 +453,16 @@ public final class ServeBench {
     ModelDirectory.Opened opened = ModelDirectory.open(dir, Djl.device(false));
     RelationClassifier clf = new RelationClassifier(opened);
     // Untimed here: the first passes run before the JIT has compiled DJL's op path.
-    ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances);
+    ServeBench.forward(clf, queries, options.maxBatch(), options.forwardInstances());
     out.printf(
         Locale.ROOT,
         "server      max batch %d, max wait %d ms, %d workers, %d requests per level after %d"
             + " untimed%n",
-        cmd.maxBatch,
-        cmd.maxWaitMs,
-        cmd.workers,
-        cmd.requests,
-        cmd.warmup);
+        options.maxBatch(),
+        options.maxWaitMs(),
+        options.workers(),
+        options.requests(),
+        options.warmup());
     out.println(
         "(forward alone: batches of the max batch, timed between each level's warm-up and the"
             + " level)");
@@ -453,18 +472,21 @@ public final class ServeBench {
     out.flush();
     ServeConfig config =
         ServeConfig.loopback("bench")
-            .withBatching(cmd.maxBatch, Duration.ofMillis(cmd.maxWaitMs), cmd.workers);
+            .withBatching(
+                options.maxBatch(), Duration.ofMillis(options.maxWaitMs()), options.workers());
     try (PredictionServer server = PredictionServer.start(config, () -> opened)) {
       server.loaded().get(10, TimeUnit.MINUTES);
-      for (int c : cmd.concurrency) {
+      for (int c : options.concurrency()) {
         ServeBench.Level l =
             ServeBench.load(
                 server,
                 queries,
                 c,
-                cmd.requests,
-                cmd.warmup,
-                () -> ServeBench.forward(clf, queries, cmd.maxBatch, cmd.forwardInstances));
+                options.requests(),
+                options.warmup(),
+                () ->
+                    ServeBench.forward(
+                        clf, queries, options.maxBatch(), options.forwardInstances()));
         out.printf(
             Locale.ROOT,
             "%11d  %7.1f  %7.1f  %7.1f  %7.2f  %10.1f  %6d  %5d -> %5d  %13.1f  %4.0f%%%n",
@@ -490,12 +512,12 @@ public final class ServeBench {
             l.heapCommittedMb());
         out.flush();
       }
-      long[] probes = probesUnderSlowConnections(server, cmd.slowConnections, 40);
+      long[] probes = probesUnderSlowConnections(server, options.slowConnections(), 40);
       out.printf(
           Locale.ROOT,
           "probes      ready/live under %d slow connections (1 byte sent, then stalled), 40 probes:"
               + " p50 %d ms, p90 %d ms, max %d ms (target: within 100 ms)%n",
-          cmd.slowConnections,
+          options.slowConnections(),
           probes[probes.length / 2],
           probes[(int) (0.9 * (probes.length - 1))],
           probes[probes.length - 1]);

@@ -14,5 +14,9 @@
  * bodies are validated and encoded on a small pool and answered when the {@link
  * dev.kret.serve.MicroBatcher} completes them, so no thread waits for the model, and the batcher's
  * bounded queue (not a thread count) bounds the work admitted.
+ *
+ * <p>A role: imports {@code contract}, {@code api} and the libraries ({@code model}, {@code text},
+ * {@code data}, {@code metrics}, {@code hub}); never {@code train}, {@code operator} or {@code
+ * cli}. Its picocli commands ({@code serve}, {@code bench serve}) live in {@code cli}.
  */
 package dev.kret.serve;

@@ -1,8 +1,8 @@
 package dev.kret.train;
 
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.contract.ProgressWriter;
 import dev.kret.model.DeviceChoice;
-import dev.kret.operator.ProgressWriter;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -24,6 +24,12 @@ public final class ConsoleSink implements ProgressSink {
   }
 
   @Override
+  public void note(String line) {
+    clearBar();
+    out.println(line);
+  }
+
+  @Override
   public void started(RunPlan p) {
     out.printf(
         Locale.ROOT,

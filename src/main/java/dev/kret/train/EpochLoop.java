@@ -45,67 +45,99 @@ final class EpochLoop {
   }
 
   /**
-   * Runs epoch {@code epoch} of {@code epochs}. {@code stopped} builds the exception thrown when a
-   * shutdown has begun, from the 1-based step that would have run next.
+   * What every epoch of one phase (fine-tuning, or masked-LM) shares: the spec's training section,
+   * the phase's epoch count, the model and its training inputs, the optimizer and schedule, the
+   * shutdown guard, and where step progress goes.
    */
-  static Result run(
+  record Phase(
       TrainingSpec t,
-      int epoch,
       int epochs,
       RelationModel model,
       List<Encoded> train,
-      Random shuffle,
       AdamW opt,
       LinearSchedule schedule,
       ShutdownGuard guard,
+      Consumer<ProgressSink.StepProgress> progress) {}
+
+  /**
+   * Runs epoch {@code epoch} of the phase: its batches drawn from {@code shuffle}, then one
+   * optimizer step per group of {@code gradientAccumulationSteps} micro-batches, each followed by a
+   * progress report. {@code stopped} builds the exception thrown when a shutdown has begun, from
+   * the 1-based step that would have run next.
+   */
+  static Result run(
+      Phase phase,
+      int epoch,
+      Random shuffle,
       IntFunction<RuntimeException> stopped,
-      MicroStep micro,
-      Consumer<ProgressSink.StepProgress> progress) {
+      MicroStep micro) {
+    TrainingSpec t = phase.t();
     long started = System.nanoTime();
-    int batchSize = t.batchSize();
     int accum = t.gradientAccumulationSteps();
-    int steps = stepsPerEpoch(t, train.size());
-    List<int[]> batches =
-        t.groupByLength()
-            ? Batching.lengthGrouped(train, batchSize, shuffle)
-            : Batching.random(train.size(), batchSize, shuffle);
-    double lossSum = 0;
-    int lossCount = 0;
-    int seen = 0;
+    int steps = stepsPerEpoch(t, phase.train().size());
+    List<int[]> batches = batches(t, phase.train(), shuffle);
+    Totals totals = new Totals();
     int step = 0;
     for (int bi = 0; bi < batches.size(); bi += accum) {
-      if (guard.stopping()) {
+      if (phase.guard().stopping()) {
         throw stopped.apply(step + 1);
       }
-      int groupEnd = Math.min(batches.size(), bi + accum);
-      int groupSize = 0;
-      for (int k = bi; k < groupEnd; k++) {
-        groupSize += batches.get(k).length;
-      }
-      try (NDManager m = model.manager().newSubManager()) {
-        for (int k = bi; k < groupEnd; k++) {
-          int[] idx = batches.get(k);
-          float loss = micro.run(m, idx, idx.length / (double) groupSize);
-          lossSum += loss * idx.length;
-          lossCount += idx.length;
-        }
-        TrainStep.optimizerStep(opt, schedule, t.maxGradNorm(), m);
-      }
-      seen += groupSize;
+      optimizerStep(
+          phase, batches.subList(bi, Math.min(batches.size(), bi + accum)), micro, totals);
       step++;
       double elapsed = (System.nanoTime() - started) / 1e9;
-      progress.accept(
-          new ProgressSink.StepProgress(
-              epoch,
-              epochs,
-              step,
-              steps,
-              lossSum / Math.max(1, lossCount),
-              seen / Math.max(1e-9, elapsed),
-              elapsed));
+      phase
+          .progress()
+          .accept(
+              new ProgressSink.StepProgress(
+                  epoch,
+                  phase.epochs(),
+                  step,
+                  steps,
+                  totals.meanLoss(),
+                  totals.seen / Math.max(1e-9, elapsed),
+                  elapsed));
     }
     return new Result(
-        lossSum / Math.max(1, lossCount),
-        seen / Math.max(1e-9, (System.nanoTime() - started) / 1e9));
+        totals.meanLoss(), totals.seen / Math.max(1e-9, (System.nanoTime() - started) / 1e9));
+  }
+
+  /** The epoch's batches: length-grouped, or drawn uniformly at random. */
+  private static List<int[]> batches(TrainingSpec t, List<Encoded> train, Random shuffle) {
+    return t.groupByLength()
+        ? Batching.lengthGrouped(train, t.batchSize(), shuffle)
+        : Batching.random(train.size(), t.batchSize(), shuffle);
+  }
+
+  /** Losses and examples so far in an epoch. */
+  private static final class Totals {
+    double lossSum;
+    int lossCount;
+    int seen;
+
+    double meanLoss() {
+      return lossSum / Math.max(1, lossCount);
+    }
+  }
+
+  /**
+   * One optimizer step over a group of micro-batches, their tensors in one manager: each
+   * micro-batch's loss is weighted by its share of the group's examples.
+   */
+  private static void optimizerStep(
+      Phase phase, List<int[]> group, MicroStep micro, Totals totals) {
+    int groupSize = 0;
+    for (int[] idx : group) {
+      groupSize += idx.length;
+    }
+    try (NDManager m = phase.model().manager().newSubManager()) {
+      for (int[] idx : group) {
+        float loss = micro.run(m, idx, idx.length / (double) groupSize);
+        totals.lossSum += loss * idx.length;
+        totals.lossCount += idx.length;
+      }
+      TrainStep.optimizerStep(phase.opt(), phase.schedule(), phase.t().maxGradNorm(), m);
+    }
+    totals.seen += groupSize;
   }
 }

@@ -1,6 +1,7 @@
 package dev.kret.train;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kret.api.v1alpha1.Metric;
 
 /**
  * One finished epoch, exactly as the progress ConfigMap key {@code epoch-NNNN.json} and
@@ -16,17 +17,14 @@ public record EpochRecord(
     double auprc,
     double samplesPerSecond,
     String modelPath,
-    String finishedAt) {
+    String finishedAt)
+    implements Metric.Scores {
 
   /** The value of an objective metric name (accuracy, micro_f1, auprc, eval_loss). */
   public double metric(String name) {
-    return switch (name) {
-      case "accuracy" -> accuracy;
-      case "micro_f1" -> microF1;
-      case "auprc" -> auprc;
-      case "eval_loss" -> evalLoss;
-      default -> throw new IllegalArgumentException("unknown metric " + name);
-    };
+    return Metric.find(name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown metric " + name))
+        .of(this);
   }
 
   /** The ConfigMap key for this epoch. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
+import dev.kret.api.v1alpha1.Metric;
 import dev.kret.api.v1alpha1.ModelConfigSpec;
 import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.api.v1alpha1.TrainingSpec;
@@ -124,7 +125,69 @@ public final class FineTuner {
     }
   }
 
-  /** The run proper, from the initial model to the summary. */
+  /**
+   * What the steps of a run share once the model is open: the spec's training section, the data
+   * encoded, the schedule, the optimizer and the checkpoints.
+   */
+  private static final class Context {
+    final TrainingSpec t;
+    final Path out;
+    final Base base;
+    final RelationEncoder encoder;
+    final InputScheme scheme;
+    final KlueReDataset train;
+    final KlueReDataset valid;
+    final List<Encoded> trainEnc;
+    final List<Encoded> validEnc;
+    final int stepsPerEpoch;
+    final LinearSchedule schedule;
+    final ShutdownGuard guard;
+    final String fingerprint;
+    final Path ckptDir;
+    final Path mlmDir;
+    AdamW opt;
+    Checkpoint ckpt;
+
+    Context(
+        TrainingSpec t,
+        Path out,
+        Base base,
+        RelationEncoder encoder,
+        InputScheme scheme,
+        KlueReDataset train,
+        KlueReDataset valid,
+        ShutdownGuard guard,
+        String fingerprint) {
+      this.t = t;
+      this.out = out;
+      this.base = base;
+      this.encoder = encoder;
+      this.scheme = scheme;
+      this.train = train;
+      this.valid = valid;
+      this.trainEnc = encodeAll(encoder, train);
+      this.validEnc = encodeAll(encoder, valid);
+      this.stepsPerEpoch = EpochLoop.stepsPerEpoch(t, trainEnc.size());
+      this.schedule =
+          LinearSchedule.of(t.learningRate(), t.warmupRatio(), (long) stepsPerEpoch * t.epochs());
+      this.guard = guard;
+      this.fingerprint = fingerprint;
+      this.ckptDir = out.resolve("checkpoint");
+      this.mlmDir = out.resolve("checkpoint-mlm");
+    }
+
+    RelationModel model() {
+      return base.model;
+    }
+  }
+
+  /** The epochs trained so far and the best of them. */
+  private record Trained(List<EpochRecord> history, BestEpoch best) {}
+
+  /**
+   * The run proper, from the initial model to the summary: encode, resume, announce, the masked-LM
+   * phase, the fine-tuning epochs, the summary.
+   */
   private RunSummary train(
       MarkerScheme markers,
       HeadType head,
@@ -133,160 +196,198 @@ public final class FineTuner {
       KlueReDataset valid,
       ShutdownGuard guard)
       throws IOException {
-    TrainingSpec t = spec.training();
-    Path out = options.outputDir();
-    Engine engine = Djl.engine();
     try (Base base = openBase(markers, head, device)) {
-      TextTokenizer tok = base.tokenizer;
-      RelationModel model = base.model;
-      RelationEncoder encoder = new RelationEncoder(tok, markers, spec.input().maxLength());
-      List<Encoded> trainEnc = encodeAll(encoder, train);
-      List<Encoded> validEnc = encodeAll(encoder, valid);
-      int[] trainLabels = train.labelIds();
-      int[] validLabels = valid.labelIds();
-      InputScheme scheme = new InputScheme(markers.spec(), head.spec(), spec.input().maxLength());
-
-      int stepsPerEpoch = EpochLoop.stepsPerEpoch(t, trainEnc.size());
-      long totalSteps = (long) stepsPerEpoch * t.epochs();
-      LinearSchedule schedule = LinearSchedule.of(t.learningRate(), t.warmupRatio(), totalSteps);
-
-      try (AdamW opt = new AdamW(model, t.weightDecay())) {
-        String fingerprint = fingerprint();
-        Path ckptDir = out.resolve("checkpoint");
-        Checkpoint ckpt = new Checkpoint(ckptDir, fingerprint);
-        Checkpoint.State state = ckpt.load(model, opt);
-        int firstEpoch = state.epoch() + 1;
-        Path mlmDir = out.resolve("checkpoint-mlm");
-        for (ProgressSink s : sinks) {
-          s.started(
-              new ProgressSink.RunPlan(
-                  options.runName(),
-                  t.epochs(),
-                  firstEpoch,
-                  stepsPerEpoch,
-                  trainEnc.size(),
-                  validEnc.size(),
-                  model.parameterCount(),
-                  device.toString()));
+      Context run =
+          new Context(
+              spec.training(),
+              options.outputDir(),
+              base,
+              new RelationEncoder(base.tokenizer, markers, spec.input().maxLength()),
+              new InputScheme(markers.spec(), head.spec(), spec.input().maxLength()),
+              train,
+              valid,
+              guard,
+              fingerprint());
+      try (AdamW opt = new AdamW(base.model, run.t.weightDecay())) {
+        run.opt = opt;
+        Checkpoint.State state = resume(run);
+        announce(run, state.epoch() + 1, device);
+        if (state.epoch() == 0 && run.t.mlmEpochs() > 0) {
+          pretrainMaskedLm(run);
         }
-        if (state.epoch() == 0 && t.mlmEpochs() > 0) {
-          int maskId = tok.maskId();
-          if (maskId < 0) {
-            throw new InvalidRunException(
-                "spec.training.mlmEpochs: the tokenizer has no mask token to train with", null);
-          }
-          new MaskedLmPretraining(
-                  t,
-                  model,
-                  base.lmHead,
-                  maskId,
-                  tok.specialIds(),
-                  trainEnc,
-                  mlmDir,
-                  fingerprint,
-                  sinks,
-                  guard)
-              .run();
-        }
-        List<EpochRecord> history = new ArrayList<>(state.history());
-        String metric = spec.objective().metric();
-        boolean higher = EvalReport.higherIsBetter(metric);
-        int bestEpoch = state.bestEpoch();
-        int bad = state.epochsWithoutImprovement();
-        boolean stopped = state.earlyStopped();
-        for (int epoch = firstEpoch; epoch <= t.epochs() && !stopped; epoch++) {
-          engine.setRandomSeed((int) (t.seed() * 1_000_003L + epoch));
-          int current = epoch;
-          EpochLoop.Result trained =
-              EpochLoop.run(
-                  t,
-                  epoch,
-                  t.epochs(),
-                  model,
-                  trainEnc,
-                  new Random(t.seed() * 31 + epoch),
-                  opt,
-                  schedule,
-                  guard,
-                  step ->
-                      stoppedByShutdown(
-                          "", current, "at step " + step + " of " + stepsPerEpoch, ckptDir),
-                  (m, idx, share) -> microStep(model, m, trainEnc, trainLabels, idx, share),
-                  p -> sinks.forEach(s -> s.step(p)));
-
-          RelationClassifier clf = new RelationClassifier(model, encoder, tok.padId());
-          float[][] logp =
-              clf.logProbabilitiesEncoded(
-                  validEnc,
-                  Math.max(t.batchSize(), 64),
-                  () -> {
-                    if (guard.stopping()) {
-                      throw stoppedByShutdown("", current, "during its evaluation", ckptDir);
-                    }
-                  });
-          EvalReport report =
-              ReMetrics.evaluate(
-                  validLabels,
-                  RelationClassifier.exp(logp),
-                  RelationClassifier.meanNll(logp, validLabels),
-                  Labels.RELATIONS);
-
-          Path epochDir = out.resolve(String.format("epoch-%d", epoch));
-          EpochRecord rec =
-              new EpochRecord(
-                  epoch,
-                  trained.loss(),
-                  report.evalLoss(),
-                  report.accuracy(),
-                  report.microF1(),
-                  report.auprc(),
-                  trained.samplesPerSecond(),
-                  epochDir.toString(),
-                  Instant.now().toString());
-          boolean improved =
-              bestEpoch == 0
-                  || better(rec.metric(metric), byEpoch(history, bestEpoch).metric(metric), higher);
-          ModelDirectory.save(epochDir, model, tok, scheme, info(rec, report, train, valid));
-          history.add(rec);
-          if (improved) {
-            bestEpoch = epoch;
-            bad = 0;
-            writeBest(out, rec, metric);
-          } else {
-            bad++;
-          }
-          stopped =
-              t.earlyStoppingPatience() > 0
-                  && bad >= t.earlyStoppingPatience()
-                  && epoch < t.epochs();
-          // Sinks before the checkpoint: a kill in between re-runs this epoch to the same record,
-          // and sinks are idempotent per epoch; the other order could lose the record.
-          for (ProgressSink s : sinks) {
-            s.epoch(rec, improved);
-          }
-          ckpt.save(model, opt, new Checkpoint.State(epoch, history, bestEpoch, bad, stopped));
-          // The fine-tuning checkpoint now holds everything masked-LM training produced.
-          ModelDirectory.deleteRecursively(mlmDir);
-        }
-        EpochRecord best = byEpoch(history, bestEpoch);
-        RunSummary summary =
-            new RunSummary(
-                bestEpoch,
-                metric,
-                best.metric(metric),
-                best.modelPath(),
-                history.size(),
-                stopped,
-                Instant.now().toString(),
-                shape(model, scheme.maxLength()));
-        JSON.writerWithDefaultPrettyPrinter()
-            .writeValue(out.resolve("summary.json").toFile(), summary);
-        for (ProgressSink s : sinks) {
-          s.finished(summary);
-        }
-        return summary;
+        return summarize(run, fineTune(run, state));
       }
     }
+  }
+
+  /** The checkpoint of this spec, if one was written: where to pick up. */
+  private static Checkpoint.State resume(Context run) throws IOException {
+    run.ckpt = new Checkpoint(run.ckptDir, run.fingerprint);
+    return run.ckpt.load(run.model(), run.opt);
+  }
+
+  /** Tells the sinks what the run is about to do. */
+  private void announce(Context run, int firstEpoch, Device device) {
+    for (ProgressSink s : sinks) {
+      s.started(
+          new ProgressSink.RunPlan(
+              options.runName(),
+              run.t.epochs(),
+              firstEpoch,
+              run.stepsPerEpoch,
+              run.trainEnc.size(),
+              run.validEnc.size(),
+              run.model().parameterCount(),
+              device.toString()));
+    }
+  }
+
+  /** The masked-LM epochs ({@code spec.training.mlmEpochs}) before the first fine-tuning one. */
+  private void pretrainMaskedLm(Context run) throws IOException {
+    TextTokenizer tok = run.base.tokenizer;
+    int maskId = tok.maskId();
+    if (maskId < 0) {
+      throw new InvalidRunException(
+          "spec.training.mlmEpochs: the tokenizer has no mask token to train with", null);
+    }
+    new MaskedLmPretraining(
+            run.t,
+            run.model(),
+            run.base.lmHead,
+            maskId,
+            tok.specialIds(),
+            run.trainEnc,
+            run.mlmDir,
+            run.fingerprint,
+            sinks,
+            run.guard)
+        .run();
+  }
+
+  /**
+   * The fine-tuning epochs from the checkpoint's on: train, evaluate, save, track the best epoch,
+   * report, checkpoint; until the last epoch or an early stop.
+   */
+  private Trained fineTune(Context run, Checkpoint.State state) throws IOException {
+    List<EpochRecord> history = new ArrayList<>(state.history());
+    Metric objective = Metric.named(spec.objective().metric());
+    BestEpoch best =
+        new BestEpoch(
+            state.bestEpoch(),
+            state.bestEpoch() == 0 ? Double.NaN : objective.of(byEpoch(history, state.bestEpoch())),
+            state.epochsWithoutImprovement(),
+            state.earlyStopped());
+    int[] trainLabels = run.train.labelIds();
+    EpochLoop.Phase phase =
+        new EpochLoop.Phase(
+            run.t,
+            run.t.epochs(),
+            run.model(),
+            run.trainEnc,
+            run.opt,
+            run.schedule,
+            run.guard,
+            p -> sinks.forEach(s -> s.step(p)));
+    Engine engine = Djl.engine();
+    for (int epoch = state.epoch() + 1; epoch <= run.t.epochs() && !best.stopped(); epoch++) {
+      engine.setRandomSeed((int) (run.t.seed() * 1_000_003L + epoch));
+      int current = epoch;
+      EpochLoop.Result trained =
+          EpochLoop.run(
+              phase,
+              epoch,
+              new Random(run.t.seed() * 31 + epoch),
+              step ->
+                  stoppedByShutdown(
+                      "", current, "at step " + step + " of " + run.stepsPerEpoch, run.ckptDir),
+              (m, idx, share) -> microStep(run.model(), m, run.trainEnc, trainLabels, idx, share));
+      EvalReport report = evaluate(run, epoch);
+      EpochRecord rec = record(run, epoch, trained, report);
+      best =
+          best.after(
+              epoch, objective.of(rec), objective, run.t.earlyStoppingPatience(), run.t.epochs());
+      ModelDirectory.save(
+          Path.of(rec.modelPath()),
+          run.model(),
+          run.base.tokenizer,
+          run.scheme,
+          info(rec, report, run.train, run.valid));
+      history.add(rec);
+      if (best.is(epoch)) {
+        writeBest(run.out, rec, objective.specName());
+      }
+      // Sinks before the checkpoint: a kill in between re-runs this epoch to the same record,
+      // and sinks are idempotent per epoch; the other order could lose the record.
+      for (ProgressSink s : sinks) {
+        s.epoch(rec, best.is(epoch));
+      }
+      run.ckpt.save(
+          run.model(),
+          run.opt,
+          new Checkpoint.State(
+              epoch, history, best.epoch(), best.epochsWithoutImprovement(), best.stopped()));
+      // The fine-tuning checkpoint now holds everything masked-LM training produced.
+      ModelDirectory.deleteRecursively(run.mlmDir);
+    }
+    return new Trained(history, best);
+  }
+
+  /** The official metrics of the model on the validation data after {@code epoch}. */
+  private EvalReport evaluate(Context run, int epoch) {
+    RelationClassifier clf =
+        new RelationClassifier(run.model(), run.encoder, run.base.tokenizer.padId());
+    float[][] logp =
+        clf.logProbabilitiesEncoded(
+            run.validEnc,
+            Math.max(run.t.batchSize(), 64),
+            () -> {
+              if (run.guard.stopping()) {
+                throw stoppedByShutdown("", epoch, "during its evaluation", run.ckptDir);
+              }
+            });
+    int[] validLabels = run.valid.labelIds();
+    return ReMetrics.evaluate(
+        validLabels,
+        RelationClassifier.exp(logp),
+        RelationClassifier.meanNll(logp, validLabels),
+        Labels.RELATIONS);
+  }
+
+  /** The epoch's record, as the sinks and the checkpoint keep it. */
+  private static EpochRecord record(
+      Context run, int epoch, EpochLoop.Result trained, EvalReport report) {
+    return new EpochRecord(
+        epoch,
+        trained.loss(),
+        report.evalLoss(),
+        report.accuracy(),
+        report.microF1(),
+        report.auprc(),
+        trained.samplesPerSecond(),
+        run.out.resolve(String.format("epoch-%d", epoch)).toString(),
+        Instant.now().toString());
+  }
+
+  /** The summary of the best epoch, written to summary.json and told to the sinks. */
+  private RunSummary summarize(Context run, Trained trained) throws IOException {
+    String metric = spec.objective().metric();
+    EpochRecord best = byEpoch(trained.history(), trained.best().epoch());
+    RunSummary summary =
+        new RunSummary(
+            trained.best().epoch(),
+            metric,
+            best.metric(metric),
+            best.modelPath(),
+            trained.history().size(),
+            trained.best().stopped(),
+            Instant.now().toString(),
+            shape(run.model(), run.scheme.maxLength()));
+    JSON.writerWithDefaultPrettyPrinter()
+        .writeValue(run.out.resolve("summary.json").toFile(), summary);
+    for (ProgressSink s : sinks) {
+      s.finished(summary);
+    }
+    return summary;
   }
 
   /** The model's size for the summary, from which the operator sizes its predictor. */
@@ -341,10 +442,6 @@ public final class FineTuner {
 
   private static EpochRecord byEpoch(List<EpochRecord> history, int epoch) {
     return history.stream().filter(r -> r.epoch() == epoch).findFirst().orElseThrow();
-  }
-
-  private static boolean better(double candidate, double incumbent, boolean higher) {
-    return higher ? candidate > incumbent : candidate < incumbent;
   }
 
   /** Forward and backward of one micro-batch; gradients accumulate, scaled by its share. */
@@ -494,12 +591,18 @@ public final class FineTuner {
         }
         RelationModel.Loaded loaded =
             RelationModel.fromSource(cfg, device, tensors, seed, dir.toString());
-        System.err.println(loaded.report().summary());
+        note(loaded.report().summary());
         return new Base(tok, loaded.model(), lmHead);
       }
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;
+    }
+  }
+
+  private void note(String line) {
+    for (ProgressSink s : sinks) {
+      s.note(line);
     }
   }
 

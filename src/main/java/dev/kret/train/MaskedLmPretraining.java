@@ -142,30 +142,37 @@ final class MaskedLmPretraining {
     int vocab = model.config().vocabSize();
     int pad = model.config().padTokenId();
     try (MaskedLmHead head = MaskedLmHead.create(model, headCheckpoint, t.seed())) {
-      System.err.println(
+      String origin =
           head.loaded().isEmpty()
               ? "masked-LM head: newly initialized"
-              : "masked-LM head: " + head.loaded().size() + " tensors from the checkpoint");
+              : "masked-LM head: " + head.loaded().size() + " tensors from the checkpoint";
+      for (ProgressSink s : sinks) {
+        s.note(origin);
+      }
       try (AdamW opt =
           new AdamW(parameters(model, head), model.manager(), t.weightDecay(), 0.9, 0.999, 1e-8)) {
         Checkpoint ckpt = new Checkpoint(dir, fingerprint);
         NamedTensors weights = weights(head);
         int first = ckpt.load(weights, opt).epoch() + 1;
+        EpochLoop.Phase phase =
+            new EpochLoop.Phase(
+                t,
+                epochs,
+                model,
+                train,
+                opt,
+                schedule,
+                guard,
+                p -> sinks.forEach(s -> s.mlmStep(p)));
         for (int epoch = first; epoch <= epochs; epoch++) {
           engine.setRandomSeed((int) (t.seed() * 1_000_003L - epoch));
           SplittableRandom masks = new SplittableRandom(t.seed() * 1_000_003L - epoch);
           int current = epoch;
           EpochLoop.Result trained =
               EpochLoop.run(
-                  t,
+                  phase,
                   epoch,
-                  epochs,
-                  model,
-                  train,
                   new Random(t.seed() * 31 - epoch),
-                  opt,
-                  schedule,
-                  guard,
                   step ->
                       FineTuner.stoppedByShutdown(
                           "masked-LM ", current, "at step " + step + " of " + stepsPerEpoch, dir),
@@ -173,8 +180,7 @@ final class MaskedLmPretraining {
                     RelationEncoder.Batch b = EpochLoop.collate(train, idx, pad);
                     Masked mk = mask(b, t.mlmProbability(), maskId, special, vocab, masks);
                     return forwardBackward(head, m, mk, share);
-                  },
-                  p -> sinks.forEach(s -> s.mlmStep(p)));
+                  });
           ProgressSink.MlmEpoch rec =
               new ProgressSink.MlmEpoch(
                   epoch,

@@ -7,6 +7,12 @@ import dev.kret.model.DeviceChoice;
  */
 public interface ProgressSink {
 
+  /**
+   * A line for the run's log that is no progress record: what loading the checkpoint did, where the
+   * masked-LM head came from.
+   */
+  default void note(String line) {}
+
   /** Called once before the first step (also after a resume). */
   default void started(RunPlan plan) {}
 

@@ -15,6 +15,8 @@ import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
 import dev.kret.api.v1alpha1.TrainingStatus;
+import dev.kret.contract.Annotations;
+import dev.kret.contract.ExitCodes;
 import dev.kret.operator.PredictorDeployment;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -36,10 +38,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cluster commands against the fabric8 mock API server, seeded with runs in every state. */
+@Tag("mock-server")
 @QuarkusMainTest
 class ClusterCliTest {
   static final String NS = "kret-test";
@@ -591,13 +595,13 @@ class ClusterCliTest {
             .withNewMetadata()
             .withName("rb")
             .withNamespace(NS)
-            .addToAnnotations(PredictorDeployment.MODEL_PATH, NS + "/new/epoch-2")
-            .addToAnnotations(PredictorDeployment.PREVIOUS_MODEL_PATH, NS + "/old/epoch-1")
+            .addToAnnotations(Annotations.MODEL_PATH, NS + "/new/epoch-2")
+            .addToAnnotations(Annotations.PREVIOUS_MODEL_PATH, NS + "/old/epoch-1")
             .endMetadata()
             .withNewSpec()
             .withNewTemplate()
             .withNewMetadata()
-            .addToAnnotations(PredictorDeployment.MODEL_PATH, NS + "/new/epoch-2")
+            .addToAnnotations(Annotations.MODEL_PATH, NS + "/new/epoch-2")
             .endMetadata()
             .withNewSpec()
             .addNewContainer()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
+import dev.kret.contract.ExitCodes;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -87,6 +89,7 @@ class ClusterMainTest {
     }
   }
 
+  @Tag("mock-server")
   @Test
   void statusAnswersAndLeavesNoThreadBlockedInNativeCode() throws Exception {
     KubernetesMockServer server = MockApi.crud();

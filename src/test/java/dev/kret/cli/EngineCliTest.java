@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.Fixtures;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.LoadOptions;
 import io.quarkus.test.junit.main.LaunchResult;

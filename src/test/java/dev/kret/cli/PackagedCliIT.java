@@ -23,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kretctl} script (flat class path and its class-data archive, recorded by an untimed first
  * call) instead of {@code java -jar}.
  */
+@Tag("packaged-jar")
 class PackagedCliIT {
   static final Path APP = PackagedApp.APP;
   static final Path JAR = PackagedApp.JAR;

@@ -11,6 +11,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.PromotionSpec;
 import dev.kret.api.v1alpha1.ServingStatus;
+import dev.kret.contract.ExitCodes;
 import dev.kret.data.RelationExample;
 import dev.kret.serve.FixtureEndpoint;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kretctl predict RUN}: the run's serving endpoint through the API server's service proxy.
  * The fabric8 mock API server forwards the proxy path to a real endpoint started in the test.
  */
+@Tag("mock-server")
 @QuarkusMainTest
 class PredictRunCliTest {
   static final String NS = "kret-predict";

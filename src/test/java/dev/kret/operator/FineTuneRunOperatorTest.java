@@ -7,6 +7,9 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.contract.Labels;
+import dev.kret.contract.ProgressWriter;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -32,9 +35,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The real reconciler against the fabric8 mock API server, playing trainer and Job controller. */
+@Tag("mock-server")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockDiscovery.class)
 class FineTuneRunOperatorTest {

@@ -15,11 +15,13 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The chart's operator-wide defaults reach the training Job of a run that does not override them.
  */
+@Tag("mock-server")
 @QuarkusTest
 @TestProfile(OperatorDefaultsTest.ChartDefaults.class)
 @WithKubernetesTestServer(crud = true, setup = MockDiscovery.class)

@@ -6,6 +6,8 @@ import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
+import dev.kret.contract.Labels;
+import dev.kret.contract.ProgressWriter;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -25,12 +27,14 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Stopping the operator mid-run and starting another must lose nothing and duplicate nothing: all
  * state lives in the cluster (the Job, the progress ConfigMap, the run's status).
  */
+@Tag("mock-server")
 @QuarkusTest
 @TestProfile(OperatorRestartTest.OwnOperators.class)
 @WithKubernetesTestServer(crud = true, setup = MockDiscovery.class)

@@ -6,6 +6,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.ModelShape;
 import dev.kret.api.v1alpha1.PredictorResourcesSpec;
 import dev.kret.api.v1alpha1.PromotionSpec;
+import dev.kret.contract.Annotations;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import org.junit.jupiter.api.Test;
@@ -83,13 +84,13 @@ class PredictorDeploymentTest {
   void recordsThePreviousModelAndRollsBackToIt() {
     Deployment second = serving("ml/b/epoch-1", serving("ml/a/epoch-3", null));
     assertThat(second.getMetadata().getAnnotations())
-        .containsEntry(PredictorDeployment.PREVIOUS_MODEL_PATH, "ml/a/epoch-3");
+        .containsEntry(Annotations.PREVIOUS_MODEL_PATH, "ml/a/epoch-3");
     Deployment back = PredictorDeployment.rolledBack(second).orElseThrow();
     assertThat(modelArg(back)).isEqualTo("/models/ml/a/epoch-3");
     assertThat(back.getMetadata().getAnnotations())
-        .containsEntry(PredictorDeployment.MODEL_PATH, "ml/a/epoch-3")
-        .containsEntry(PredictorDeployment.PREVIOUS_MODEL_PATH, "ml/b/epoch-1")
-        .doesNotContainKey(PredictorDeployment.VALUE);
+        .containsEntry(Annotations.MODEL_PATH, "ml/a/epoch-3")
+        .containsEntry(Annotations.PREVIOUS_MODEL_PATH, "ml/b/epoch-1")
+        .doesNotContainKey(Annotations.VALUE);
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.kret.api.v1alpha1.BestStatus;
 import dev.kret.api.v1alpha1.EpochStatus;
 import dev.kret.api.v1alpha1.MinimumSpec;
 import dev.kret.api.v1alpha1.PromotionSpec;
+import dev.kret.contract.Reason;
 import dev.kret.operator.PromotionDecision.Champion;
 import dev.kret.operator.PromotionDecision.Decision;
 import java.util.List;

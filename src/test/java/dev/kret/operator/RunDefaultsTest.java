@@ -6,6 +6,7 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.ResourcesSpec;
 import dev.kret.api.v1alpha1.StorageSpec;
+import dev.kret.contract.Labels;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -86,7 +87,7 @@ class RunDefaultsTest {
   @Test
   void noDefaultsLeavesTheSpecAsTheCrdDefaultsIt() {
     FineTuneRunSpec spec = RunDefaults.NONE.applyTo(run(null, null));
-    assertThat(spec).isEqualTo(FineTuneRunStatusBuilder.specOf(run(null, null)));
+    assertThat(spec).isEqualTo(StatusDerivation.specOf(run(null, null)));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.contract.Reason;
 import dev.kret.operator.StatusEvents.RunEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class StatusEventsTest {
   void oneEventPerNewEpoch() {
     FineTuneRun run = run(3);
     FineTuneRunStatus s1 =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             observed(
                 run,
                 progress("epoch-0001.json", epochJson(1, 50)),
@@ -23,7 +24,7 @@ class StatusEventsTest {
                 List.of(runningPod())));
     withStatus(run, s1);
     FineTuneRunStatus s2 =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             observed(
                 run,
                 progress("epoch-0001.json", epochJson(1, 50), "epoch-0002.json", epochJson(2, 60)),
@@ -38,8 +39,7 @@ class StatusEventsTest {
   void nothingNewMeansNoEvents() {
     FineTuneRun run = run(3);
     FineTuneRunStatus s =
-        FineTuneRunStatusBuilder.build(
-            observed(run, progress(), activeJob(), List.of(runningPod())));
+        StatusDerivation.derive(observed(run, progress(), activeJob(), List.of(runningPod())));
     assertThat(StatusEvents.between(s, s)).isEmpty();
   }
 
@@ -48,7 +48,7 @@ class StatusEventsTest {
     FineTuneRun run = run(3);
     var oom = terminatedPod("klue-train-a", 137, "OOMKilled", null, NOW.minusSeconds(5));
     FineTuneRunStatus failed =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             observed(
                 run,
                 progress(),

@@ -18,10 +18,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The trainer's side of the operator contract, against the fabric8 mock API server. */
+@Tag("mock-server")
 @EnableKubernetesMockClient(crud = true)
 class ClusterRunTest {
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGSEGV inside libtorch while the JVM tears the library down; the last finished epoch's
  * checkpoint stays intact and the same command resumes from it.
  */
+@Tag("packaged-jar")
 class PackagedTrainIT {
 
   @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
 
 /** Where the KLUE-RE data comes from. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,9 +36,6 @@ public record DatasetSpec(
   }
 
   public DatasetSpec withDefaults() {
-    return new DatasetSpec(
-        Objects.requireNonNullElse(train, DEFAULT_TRAIN),
-        Objects.requireNonNullElse(validation, DEFAULT_VALIDATION),
-        Objects.requireNonNullElse(skipInvalid, false));
+    return SpecDefaults.fill(this);
   }
 }

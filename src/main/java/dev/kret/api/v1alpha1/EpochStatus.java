@@ -20,12 +20,6 @@ public record EpochStatus(
 
   /** The value of an objective metric name (accuracy, micro_f1, auprc, eval_loss), or null. */
   public Double metric(String name) {
-    return switch (name) {
-      case "accuracy" -> accuracy;
-      case "micro_f1" -> microF1;
-      case "auprc" -> auprc;
-      case "eval_loss" -> evalLoss;
-      default -> null;
-    };
+    return Metric.find(name).map(m -> m.of(this)).orElse(null);
   }
 }

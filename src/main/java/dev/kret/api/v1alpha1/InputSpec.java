@@ -7,7 +7,6 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
 
 /** How an example becomes model input. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -38,9 +37,6 @@ public record InputSpec(
   }
 
   public InputSpec withDefaults() {
-    return new InputSpec(
-        Objects.requireNonNullElse(maxLength, 256),
-        Objects.requireNonNullElse(entityMarkers, DEFAULT_MARKERS),
-        Objects.requireNonNullElse(head, DEFAULT_HEAD));
+    return SpecDefaults.fill(this);
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
-import java.util.Objects;
 
 /** Encoder dimensions for a model trained from scratch (RoBERTa layout). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,18 +28,14 @@ public record ModelConfigSpec(
         Double embeddingInitStd) {
 
   /** The default of {@link #embeddingInitStd()}, the best of a sweep on KLUE-RE from scratch. */
-  public static final double DEFAULT_EMBEDDING_INIT_STD = 0.05;
+  public static final double DEFAULT_EMBEDDING_INIT_STD =
+      (Double) SpecDefaults.defaultOf(ModelConfigSpec.class, "embeddingInitStd");
 
   static ModelConfigSpec defaults() {
     return new ModelConfigSpec(null, null, null, null, null);
   }
 
   public ModelConfigSpec withDefaults() {
-    return new ModelConfigSpec(
-        Objects.requireNonNullElse(hiddenSize, 128),
-        Objects.requireNonNullElse(numLayers, 2),
-        Objects.requireNonNullElse(numHeads, 4),
-        Objects.requireNonNullElse(intermediateSize, 512),
-        Objects.requireNonNullElse(embeddingInitStd, DEFAULT_EMBEDDING_INIT_STD));
+    return SpecDefaults.fill(this);
   }
 }

@@ -43,13 +43,13 @@ public record ModelSpec(
   }
 
   public ModelSpec withDefaults() {
-    String i = Objects.requireNonNullElse(init, DEFAULT_INIT);
-    boolean random = "random".equals(i);
+    ModelSpec d = SpecDefaults.fill(this);
+    boolean random = "random".equals(d.init);
     return new ModelSpec(
         name == null && uri == null && !random ? DEFAULT_NAME : name,
-        Objects.requireNonNullElse(revision, DEFAULT_REVISION),
+        d.revision,
         uri,
-        i,
+        d.init,
         random ? Objects.requireNonNullElse(tokenizer, DEFAULT_TOKENIZER) : tokenizer,
         random
             ? Objects.requireNonNullElseGet(config, ModelConfigSpec::defaults).withDefaults()

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
 
 /** Which validation metric selects the best epoch and drives early stopping. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,6 +25,6 @@ public record ObjectiveSpec(
   }
 
   public ObjectiveSpec withDefaults() {
-    return new ObjectiveSpec(Objects.requireNonNullElse(metric, DEFAULT_METRIC));
+    return SpecDefaults.fill(this);
   }
 }

@@ -43,11 +43,8 @@ public record PromotionSpec(
   }
 
   public PromotionSpec withDefaults() {
+    PromotionSpec d = SpecDefaults.fill(this);
     return new PromotionSpec(
-        Objects.requireNonNullElse(policy, DEFAULT_POLICY),
-        serving,
-        minimum,
-        Objects.requireNonNullElse(approved, false),
-        resources);
+        d.policy, serving, minimum, Objects.requireNonNullElse(approved, false), resources);
   }
 }

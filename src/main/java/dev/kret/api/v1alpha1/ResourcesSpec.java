@@ -41,7 +41,8 @@ public record ResourcesSpec(
             "Kueue LocalQueue; when set the Job is created suspended and Kueue admits it.")
         String queueName) {
 
-  public static final int DEFAULT_GPUS = 1;
+  public static final int DEFAULT_GPUS =
+      (Integer) SpecDefaults.defaultOf(ResourcesSpec.class, "gpus");
   public static final String DEFAULT_CPU = "8";
   public static final String DEFAULT_MEMORY = "32Gi";
   static final String QUANTITY = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
@@ -51,10 +52,11 @@ public record ResourcesSpec(
   }
 
   public ResourcesSpec withDefaults() {
+    ResourcesSpec d = SpecDefaults.fill(this);
     return new ResourcesSpec(
-        Objects.requireNonNullElse(gpus, DEFAULT_GPUS),
-        Objects.requireNonNullElse(cpu, DEFAULT_CPU),
-        Objects.requireNonNullElse(memory, DEFAULT_MEMORY),
+        d.gpus,
+        d.cpu,
+        d.memory,
         Objects.requireNonNullElse(nodeSelector, Map.of()),
         Objects.requireNonNullElse(tolerations, List.of()),
         priorityClassName,

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
 
 /** The model volume shared by the trainer and the predictor. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -24,6 +23,6 @@ public record StorageSpec(
   }
 
   public StorageSpec withDefaults() {
-    return new StorageSpec(Objects.requireNonNullElse(claimName, DEFAULT_CLAIM));
+    return SpecDefaults.fill(this);
   }
 }

@@ -18,12 +18,6 @@ public final class TrainingProgress {
   /** Written once when the trainer has chosen its device: {@link Device}. */
   public static final String DEVICE_KEY = "device.json";
 
-  /**
-   * Exit code by which {@code kretctl train --run} says the run's configuration is invalid; the
-   * Job's podFailurePolicy fails the Job at once instead of retrying.
-   */
-  public static final int EXIT_INVALID_CONFIGURATION = 3;
-
   private TrainingProgress() {}
 
   public static String configMapName(String run) {

@@ -6,7 +6,6 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
 
 /** Optimisation hyperparameters (the Hugging Face Trainer's names where they exist). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -75,19 +74,6 @@ public record TrainingSpec(
   }
 
   public TrainingSpec withDefaults() {
-    return new TrainingSpec(
-        Objects.requireNonNullElse(epochs, 10),
-        Objects.requireNonNullElse(batchSize, 32),
-        Objects.requireNonNullElse(learningRate, 2.0e-5),
-        Objects.requireNonNullElse(weightDecay, 0.01),
-        Objects.requireNonNullElse(warmupRatio, 0.1),
-        Objects.requireNonNullElse(maxGradNorm, 1.0),
-        Objects.requireNonNullElse(seed, 42L),
-        Objects.requireNonNullElse(earlyStoppingPatience, 3),
-        Objects.requireNonNullElse(gradientAccumulationSteps, 1),
-        dropout,
-        Objects.requireNonNullElse(groupByLength, true),
-        Objects.requireNonNullElse(mlmEpochs, 0),
-        Objects.requireNonNullElse(mlmProbability, 0.15));
+    return SpecDefaults.fill(this);
   }
 }

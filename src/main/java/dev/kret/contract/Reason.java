@@ -1,4 +1,4 @@
-package dev.kret.operator;
+package dev.kret.contract;
 
 /** Every reason the operator writes into conditions and events; names are UpperCamelCase. */
 public enum Reason {
@@ -69,6 +69,21 @@ public enum Reason {
 
   Reason(boolean warning) {
     this.warning = warning;
+  }
+
+  /**
+   * The reason a condition or status names, read back; {@code otherwise} for a name that is none
+   * (null, or written by another version).
+   */
+  public static Reason of(String name, Reason otherwise) {
+    if (name != null) {
+      for (Reason r : values()) {
+        if (r.name().equals(name)) {
+          return r;
+        }
+      }
+    }
+    return otherwise;
   }
 
   /** Event type: Warning for anything a user should look at. */

@@ -1,6 +1,6 @@
-package dev.kret.serve;
+package dev.kret.cli;
 
-import dev.kret.cli.ModelSizeOptions;
+import dev.kret.serve.ServeBench;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,6 +71,21 @@ public class ServeBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // The run lives in ServeBench: picocli loads every command class at start-up, and model types
     // in this class would pull the model classes into cluster commands.
-    return ServeBench.run(this, command.commandLine().getOut());
+    return ServeBench.run(
+        new ServeBench.Options(
+            model,
+            size.layers,
+            size.hidden,
+            size.heads,
+            maxLength,
+            concurrency,
+            requests,
+            warmup,
+            forwardInstances,
+            maxBatch,
+            maxWaitMs,
+            workers,
+            slowConnections),
+        command.commandLine().getOut());
   }
 }

@@ -1,4 +1,4 @@
-package dev.kret.operator;
+package dev.kret.contract;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.kret.operator;
+package dev.kret.cli;
 
 import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.runtime.Quarkus;

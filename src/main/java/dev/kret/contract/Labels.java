@@ -1,4 +1,4 @@
-package dev.kret.operator;
+package dev.kret.contract;
 
 import dev.kret.api.v1alpha1.FineTuneRun;
 import java.util.Map;

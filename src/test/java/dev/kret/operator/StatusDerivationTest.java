@@ -10,20 +10,21 @@ import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
 import dev.kret.api.v1alpha1.ObjectiveSpec;
 import dev.kret.api.v1alpha1.ProgressStatus;
+import dev.kret.contract.ProgressKeys;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class FineTuneRunStatusBuilderTest {
+class StatusDerivationTest {
 
   static FineTuneRunStatus build(
       FineTuneRun run,
       Map<String, String> progress,
       io.fabric8.kubernetes.api.model.batch.v1.Job job,
       List<Pod> pods) {
-    return FineTuneRunStatusBuilder.build(observed(run, progress, job, pods));
+    return StatusDerivation.derive(observed(run, progress, job, pods));
   }
 
   static String cond(FineTuneRunStatus s, String type) {
@@ -233,10 +234,10 @@ class FineTuneRunStatusBuilderTest {
     Observed in =
         new Observed(
             run(1), progress(), job, List.of(), List.of(), NOW, DEADLINE, Duration.ofSeconds(30));
-    FineTuneRunStatus s = FineTuneRunStatusBuilder.build(in);
+    FineTuneRunStatus s = StatusDerivation.derive(in);
     assertThat(s.reason()).isEqualTo("AwaitingSummary");
     assertThat(cond(s, "Failed")).isEqualTo("False/AwaitingSummary");
-    assertThat(FineTuneRunStatusBuilder.recheckAfter(in)).contains(Duration.ofSeconds(20));
+    assertThat(StatusDerivation.recheckAfter(in)).contains(Duration.ofSeconds(20));
   }
 
   @Test
@@ -246,9 +247,8 @@ class FineTuneRunStatusBuilderTest {
     Observed in =
         new Observed(
             run(1), progress(), job, List.of(), List.of(), NOW, DEADLINE, Duration.ofSeconds(30));
-    assertThat(cond(FineTuneRunStatusBuilder.build(in), "Failed"))
-        .isEqualTo("True/NoMetricsReceived");
-    assertThat(FineTuneRunStatusBuilder.recheckAfter(in)).isEmpty();
+    assertThat(cond(StatusDerivation.derive(in), "Failed")).isEqualTo("True/NoMetricsReceived");
+    assertThat(StatusDerivation.recheckAfter(in)).isEmpty();
   }
 
   @Test
@@ -341,7 +341,7 @@ class FineTuneRunStatusBuilderTest {
         build(run(3), progress(), activeJob(), List.of(unschedulablePod(Duration.ofMinutes(2))));
     assertThat(s.reason()).isEqualTo("Pending");
     assertThat(
-            FineTuneRunStatusBuilder.recheckAfter(
+            StatusDerivation.recheckAfter(
                 observed(
                     run(3),
                     progress(),
@@ -393,7 +393,7 @@ class FineTuneRunStatusBuilderTest {
   void invalidSpecFailsWithoutAJob() {
     Observed in =
         new Observed(run(3), null, null, List.of(), List.of("spec.x is wrong"), NOW, DEADLINE);
-    FineTuneRunStatus s = FineTuneRunStatusBuilder.build(in);
+    FineTuneRunStatus s = StatusDerivation.derive(in);
     assertThat(cond(s, "Failed")).isEqualTo("True/InvalidSpec");
     assertThat(s.condition("Failed").get().message()).isEqualTo("spec.x is wrong");
   }
@@ -415,7 +415,7 @@ class FineTuneRunStatusBuilderTest {
     var data = progress("epoch-0001.json", epochJson(1, 50.0));
     withStatus(run, build(run, data, activeJob(), List.of(runningPod())));
     FineTuneRunStatus again =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             new Observed(
                 run,
                 data,
@@ -434,7 +434,7 @@ class FineTuneRunStatusBuilderTest {
         run, build(run, progress(), activeJob(), List.of(unschedulablePod(Duration.ofMinutes(1)))));
     String pendingSince = run.getStatus().condition("Running").get().lastTransitionTime();
     FineTuneRunStatus s =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             new Observed(
                 run,
                 progress(),
@@ -446,7 +446,7 @@ class FineTuneRunStatusBuilderTest {
     assertThat(s.reason()).isEqualTo("Unschedulable");
     assertThat(s.condition("Running").get().lastTransitionTime()).isEqualTo(pendingSince);
     FineTuneRunStatus running =
-        FineTuneRunStatusBuilder.build(
+        StatusDerivation.derive(
             new Observed(
                 withStatus(run, s),
                 progress(),
@@ -490,16 +490,11 @@ class FineTuneRunStatusBuilderTest {
 
   @Test
   void pendingDeadlineIsWrittenAsConfigured() {
-    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofSeconds(20)))
-        .isEqualTo("20s");
-    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofMinutes(5)))
-        .isEqualTo("5m");
-    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofMinutes(90)))
-        .isEqualTo("1h30m");
-    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofHours(2)))
-        .isEqualTo("2h");
-    assertThat(FineTuneRunStatusBuilder.shortDuration(java.time.Duration.ofSeconds(90)))
-        .isEqualTo("90s");
+    assertThat(StatusDerivation.shortDuration(java.time.Duration.ofSeconds(20))).isEqualTo("20s");
+    assertThat(StatusDerivation.shortDuration(java.time.Duration.ofMinutes(5))).isEqualTo("5m");
+    assertThat(StatusDerivation.shortDuration(java.time.Duration.ofMinutes(90))).isEqualTo("1h30m");
+    assertThat(StatusDerivation.shortDuration(java.time.Duration.ofHours(2))).isEqualTo("2h");
+    assertThat(StatusDerivation.shortDuration(java.time.Duration.ofSeconds(90))).isEqualTo("90s");
   }
 
   @Test

@@ -1,6 +1,6 @@
-package dev.kret.cli;
+package dev.kret.contract;
 
-/** Exit codes scripts (and the Job's podFailurePolicy) rely on. */
+/** Exit codes of every kretctl command, which scripts and the Job's podFailurePolicy rely on. */
 public final class ExitCodes {
   public static final int OK = 0;
 
@@ -10,7 +10,10 @@ public final class ExitCodes {
   /** Bad command line (picocli's own code). */
   public static final int USAGE = 2;
 
-  /** The spec or the data is invalid; retrying cannot help. */
+  /**
+   * The spec or the data is invalid; retrying cannot help. The training Job's podFailurePolicy
+   * fails the Job at once on it, and the operator reports InvalidConfiguration.
+   */
   public static final int INVALID_CONFIG = 3;
 
   /** The named object (run, serving Deployment, pod) does not exist. */

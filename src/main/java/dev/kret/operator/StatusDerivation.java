@@ -7,11 +7,15 @@ import dev.kret.api.v1alpha1.FailureStatus;
 import dev.kret.api.v1alpha1.FineTuneRun;
 import dev.kret.api.v1alpha1.FineTuneRunSpec;
 import dev.kret.api.v1alpha1.FineTuneRunStatus;
+import dev.kret.api.v1alpha1.Metric;
 import dev.kret.api.v1alpha1.ProgressStatus;
 import dev.kret.api.v1alpha1.TrainingProgress;
 import dev.kret.api.v1alpha1.TrainingProgress.Summary;
 import dev.kret.api.v1alpha1.TrainingSpec;
 import dev.kret.api.v1alpha1.TrainingStatus;
+import dev.kret.contract.ExitCodes;
+import dev.kret.contract.ProgressKeys;
+import dev.kret.contract.Reason;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -32,21 +36,18 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** The status of a run as a pure function of what was observed; no Kubernetes calls. */
-public final class FineTuneRunStatusBuilder {
-  /** Exit code by which the trainer says its configuration is invalid; the Job fails at once. */
-  public static final int EXIT_INVALID_CONFIGURATION = TrainingProgress.EXIT_INVALID_CONFIGURATION;
-
+public final class StatusDerivation {
   private static final Set<String> IMAGE_PULL =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
   private static final Set<String> CONFIG_ERROR =
       Set.of("CreateContainerConfigError", "CreateContainerError");
 
-  private FineTuneRunStatusBuilder() {}
+  private StatusDerivation() {}
 
   /** What the run is doing, why, and in which words. */
-  record Verdict(String state, Reason reason, String message) {}
+  record Verdict(RunState state, Reason reason, String message) {}
 
-  public static FineTuneRunStatus build(Observed in) {
+  public static FineTuneRunStatus derive(Observed in) {
     FineTuneRun run = in.run();
     FineTuneRunSpec spec = specOf(run);
     FineTuneRunStatus prior =
@@ -89,8 +90,8 @@ public final class FineTuneRunStatusBuilder {
 
     Verdict verdict = verdict(in, prior, summary, lastFailure, pods);
     List<Condition> conditions = conditions(prior, verdict, generation, in.now());
-    String state = verdict.state();
-    if (FineTuneRunStatus.SUCCEEDED.equals(state)
+    String state = verdict.state().name;
+    if (verdict.state() == RunState.SUCCEEDED
         && prior.condition(Conditions.PROMOTED).map(Condition::isTrue).orElse(false)) {
       state = FineTuneRunStatus.PROMOTED;
     }
@@ -113,7 +114,7 @@ public final class FineTuneRunStatusBuilder {
   public static Optional<Duration> recheckAfter(Observed in) {
     Optional<Duration> pending =
         pendingPods(in.pods()).stream()
-            .filter(FineTuneRunStatusBuilder::unschedulable)
+            .filter(StatusDerivation::unschedulable)
             .map(p -> in.pendingDeadline().minus(Duration.between(created(p), in.now())))
             .filter(d -> !d.isNegative() && !d.isZero())
             .min(Comparator.naturalOrder());
@@ -259,15 +260,18 @@ public final class FineTuneRunStatusBuilder {
 
   /** Highest metric (lowest for eval_loss); the earliest epoch wins a tie. */
   static BestStatus bestOf(List<EpochStatus> epochs, String metric) {
-    boolean lowerIsBetter = "eval_loss".equals(metric);
+    Metric m = Metric.find(metric).orElse(null);
+    if (m == null) {
+      return null;
+    }
     EpochStatus best = null;
     for (EpochStatus e : epochs) {
-      Double v = e.metric(metric);
+      Double v = m.of(e);
       if (v == null || v.isNaN()) {
         continue;
       }
-      Double b = best == null ? null : best.metric(metric);
-      if (b == null || (lowerIsBetter ? v < b : v > b)) {
+      Double b = best == null ? null : m.of(best);
+      if (b == null || m.better(v, b)) {
         best = e;
       }
     }
@@ -326,7 +330,7 @@ public final class FineTuneRunStatusBuilder {
     if ("OOMKilled".equals(t.getReason())) {
       return Reason.OOMKilled;
     }
-    if (Objects.equals(t.getExitCode(), EXIT_INVALID_CONFIGURATION)) {
+    if (Objects.equals(t.getExitCode(), ExitCodes.INVALID_CONFIG)) {
       return Reason.InvalidConfiguration;
     }
     return Reason.Error;
@@ -350,34 +354,32 @@ public final class FineTuneRunStatusBuilder {
       FailureStatus lastFailure,
       List<Pod> pods) {
     if (in.specProblems() != null && !in.specProblems().isEmpty()) {
-      return new Verdict(
-          FineTuneRunStatus.FAILED, Reason.InvalidSpec, String.join("; ", in.specProblems()));
+      return new Verdict(RunState.FAILED, Reason.InvalidSpec, String.join("; ", in.specProblems()));
     }
     Job job = in.job();
     if (job == null) {
       Optional<Verdict> finished = priorTerminal(prior);
       return finished.orElseGet(
-          () ->
-              new Verdict(FineTuneRunStatus.PENDING, Reason.Pending, "Creating the training Job."));
+          () -> new Verdict(RunState.PENDING, Reason.Pending, "Creating the training Job."));
     }
     Optional<JobCondition> complete = jobCondition(job, "Complete", "SuccessCriteriaMet");
     if (complete.isPresent()) {
       if (summary.isEmpty() && summaryGraceLeft(in).isPresent()) {
         return new Verdict(
-            FineTuneRunStatus.TRAINING,
+            RunState.TRAINING,
             Reason.AwaitingSummary,
             "The training Job completed; waiting for summary.json.");
       }
       if (summary.isEmpty()) {
         return new Verdict(
-            FineTuneRunStatus.FAILED,
+            RunState.FAILED,
             Reason.NoMetricsReceived,
             "The training Job succeeded but the trainer reported no summary.json.");
       }
       Summary s = summary.get();
       boolean early = Boolean.TRUE.equals(s.earlyStopped());
       return new Verdict(
-          FineTuneRunStatus.SUCCEEDED,
+          RunState.SUCCEEDED,
           early ? Reason.EarlyStopped : Reason.Succeeded,
           String.format(
               "%s after %s epochs; best epoch %s with %s %s.",
@@ -394,11 +396,10 @@ public final class FineTuneRunStatusBuilder {
       if (lastFailure != null && lastFailure.message() != null) {
         message = message + " Last failure: " + lastFailure.message();
       }
-      return new Verdict(FineTuneRunStatus.FAILED, reason, message);
+      return new Verdict(RunState.FAILED, reason, message);
     }
     if (Boolean.TRUE.equals(job.getSpec() == null ? null : job.getSpec().getSuspend())) {
-      return new Verdict(
-          FineTuneRunStatus.PENDING, Reason.Queued, "The Job waits for admission by Kueue.");
+      return new Verdict(RunState.PENDING, Reason.Queued, "The Job waits for admission by Kueue.");
     }
     Optional<Pod> current =
         pods.stream().filter(p -> !isFinished(p)).max(Comparator.comparing(p -> created(p)));
@@ -406,14 +407,13 @@ public final class FineTuneRunStatusBuilder {
       Pod pod = current.get();
       if ("Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
         return new Verdict(
-            FineTuneRunStatus.TRAINING,
+            RunState.TRAINING,
             Reason.Training,
             "Pod " + pod.getMetadata().getName() + " is training.");
       }
       return pendingVerdict(pod, in);
     }
-    return new Verdict(
-        FineTuneRunStatus.PENDING, Reason.Pending, "Waiting for a training pod to start.");
+    return new Verdict(RunState.PENDING, Reason.Pending, "Waiting for a training pod to start.");
   }
 
   private static Verdict pendingVerdict(Pod pod, Observed in) {
@@ -424,13 +424,13 @@ public final class FineTuneRunStatusBuilder {
       }
       if (IMAGE_PULL.contains(w.getReason())) {
         return new Verdict(
-            FineTuneRunStatus.PENDING,
+            RunState.PENDING,
             Reason.ImagePullFailed,
             "Cannot pull " + c.getImage() + ": " + Objects.requireNonNullElse(w.getMessage(), ""));
       }
       if (CONFIG_ERROR.contains(w.getReason())) {
         return new Verdict(
-            FineTuneRunStatus.PENDING,
+            RunState.PENDING,
             Reason.ContainerConfigError,
             Objects.requireNonNullElse(w.getMessage(), w.getReason()));
       }
@@ -439,7 +439,7 @@ public final class FineTuneRunStatusBuilder {
         && Duration.between(created(pod), in.now()).compareTo(in.pendingDeadline()) >= 0) {
       String scheduler = podCondition(pod, "PodScheduled").map(PodCondition::getMessage).orElse("");
       return new Verdict(
-          FineTuneRunStatus.PENDING,
+          RunState.PENDING,
           Reason.Unschedulable,
           "Pod "
               + pod.getMetadata().getName()
@@ -449,9 +449,7 @@ public final class FineTuneRunStatusBuilder {
               + scheduler);
     }
     return new Verdict(
-        FineTuneRunStatus.PENDING,
-        Reason.Pending,
-        "Pod " + pod.getMetadata().getName() + " is pending.");
+        RunState.PENDING, Reason.Pending, "Pod " + pod.getMetadata().getName() + " is pending.");
   }
 
   /** 5m, 90s, 1h, 1h30m: as the deadline was written (the minutes alone printed 20s as 0m). */
@@ -488,56 +486,24 @@ public final class FineTuneRunStatusBuilder {
     for (String type : List.of(Conditions.SUCCEEDED, Conditions.FAILED)) {
       Optional<Condition> c = prior.condition(type).filter(Condition::isTrue);
       if (c.isPresent()) {
-        String state =
-            type.equals(Conditions.SUCCEEDED)
-                ? FineTuneRunStatus.SUCCEEDED
-                : FineTuneRunStatus.FAILED;
-        return Optional.of(new Verdict(state, reasonOf(c.get().reason()), c.get().message()));
+        RunState state = type.equals(Conditions.SUCCEEDED) ? RunState.SUCCEEDED : RunState.FAILED;
+        return Optional.of(
+            new Verdict(state, Reason.of(c.get().reason(), Reason.JobFailed), c.get().message()));
       }
     }
     return Optional.empty();
   }
 
-  private static Reason reasonOf(String name) {
-    try {
-      return Reason.valueOf(name);
-    } catch (RuntimeException e) {
-      return Reason.JobFailed;
-    }
-  }
-
   static List<Condition> conditions(
       FineTuneRunStatus prior, Verdict v, long generation, Instant now) {
     String reason = v.reason().name();
-    String running;
-    String succeeded;
-    String failed;
-    switch (v.state()) {
-      case FineTuneRunStatus.TRAINING -> {
-        running = Condition.TRUE;
-        succeeded = Condition.UNKNOWN;
-        failed = Condition.FALSE;
-      }
-      case FineTuneRunStatus.SUCCEEDED -> {
-        running = Condition.FALSE;
-        succeeded = Condition.TRUE;
-        failed = Condition.FALSE;
-      }
-      case FineTuneRunStatus.FAILED -> {
-        running = Condition.FALSE;
-        succeeded = Condition.FALSE;
-        failed = Condition.TRUE;
-      }
-      default -> {
-        running = Condition.FALSE;
-        succeeded = Condition.UNKNOWN;
-        failed = Condition.FALSE;
-      }
-    }
+    RunState state = v.state();
     List<Condition> c = prior.conditions();
-    c = Conditions.set(c, Conditions.RUNNING, running, reason, v.message(), generation, now);
-    c = Conditions.set(c, Conditions.SUCCEEDED, succeeded, reason, v.message(), generation, now);
-    c = Conditions.set(c, Conditions.FAILED, failed, reason, v.message(), generation, now);
+    c = Conditions.set(c, Conditions.RUNNING, state.running, reason, v.message(), generation, now);
+    c =
+        Conditions.set(
+            c, Conditions.SUCCEEDED, state.succeeded, reason, v.message(), generation, now);
+    c = Conditions.set(c, Conditions.FAILED, state.failed, reason, v.message(), generation, now);
     return c;
   }
 

@@ -1,8 +1,8 @@
-package dev.kret.serve;
+package dev.kret.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kret.cli.ExitCodes;
+import dev.kret.contract.ExitCodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;

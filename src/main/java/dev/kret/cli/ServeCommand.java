@@ -1,8 +1,10 @@
-package dev.kret.serve;
+package dev.kret.cli;
 
-import dev.kret.cli.ExitCodes;
+import dev.kret.contract.ExitCodes;
 import dev.kret.model.Djl;
 import dev.kret.model.RelationClassifier;
+import dev.kret.serve.PredictionServer;
+import dev.kret.serve.ServeConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
