@@ -37,12 +37,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * and per step ({@code steps.jsonl}) the masked batch, learning rate, loss, gradient norm, every
  * tensor's gradient norm (the first {@code gradSteps} steps) and every tensor's norm after the
  * step. The masks, batch order and dropout come from kret's own code ({@code
- * MaskedLmPretraining.mask}, {@code Batching.lengthGrouped}, libtorch's generator seeded per
- * epoch), the optimizer step from {@code TrainStep.optimizerStep}. Options ({@code
- * -Dkret.mlmTrace.NAME=VALUE}): {@code data} (a KLUE-RE train.json; default the shared copy, so
- * this never runs in the build), {@code rows} (3200), {@code steps} (300), {@code total} (the
- * schedule's length, default {@code steps}), {@code batch} (32), {@code dropout} (0), {@code wd}
- * (0.01), {@code seed} (42), {@code hidden} (128), {@code gradSteps} (3).
+ * MaskedLmPretraining.mask}, {@code Batching.lengthGrouped}, libtorch's generator seeded per epoch)
+ * with the seeds {@code MaskedLmPretraining.run} uses, so a trace of a whole epoch is that epoch of
+ * a run on the same rows, model size and seed; the optimizer step is {@code
+ * TrainStep.optimizerStep}. Options ({@code -Dkret.mlmTrace.NAME=VALUE}): {@code data} (a KLUE-RE
+ * train.json; default the shared copy, so this never runs in the build), {@code rows} (3200),
+ * {@code steps} (300), {@code total} (the schedule's length, default {@code steps}), {@code batch}
+ * (32), {@code dropout} (0), {@code wd} (0.01), {@code seed} (42), {@code hidden} (128), {@code
+ * gradSteps} (3).
  */
 class MaskedLmTrace {
 
@@ -97,7 +99,7 @@ class MaskedLmTrace {
             BufferedWriter w = Files.newBufferedWriter(out.resolve("steps.jsonl"))) {
           int step = 0;
           for (int epoch = 1; step < steps; epoch++) {
-            engine.setRandomSeed((int) (seed * 1000 + epoch));
+            engine.setRandomSeed((int) (seed * 1_000_003L - epoch));
             SplittableRandom masks = new SplittableRandom(seed * 1_000_003L - epoch);
             for (int[] idx : Batching.lengthGrouped(train, batch, new Random(seed * 31 - epoch))) {
               if (step >= steps) {
@@ -132,7 +134,7 @@ class MaskedLmTrace {
               }
               rec.put("step", step);
               rec.put("epoch", epoch);
-              rec.put("dropout_seed", (int) (seed * 1000 + epoch));
+              rec.put("dropout_seed", (int) (seed * 1_000_003L - epoch));
               rec.putPOJO("ids", mk.batch().ids());
               rec.putPOJO("mask", mk.batch().mask());
               rec.putPOJO("positions", mk.positions());
