@@ -43,6 +43,9 @@ p.add_argument("--train-limit", type=int, default=0)
 p.add_argument("--dump-ids", default="")
 p.add_argument("--mlm-epochs", type=int, default=0, help="masked-LM epochs on the train inputs first")
 p.add_argument("--mlm-prob", type=float, default=0.15)
+p.add_argument("--ln-eps", type=float, default=1e-12,
+               help="LayerNorm eps: transformers' RobertaConfig default (1e-12, the figures in bench/README.md); "
+                    "kret's from-scratch models use RoBERTa's 1e-5")
 args = p.parse_args()
 
 random.seed(args.seed)
@@ -86,6 +89,7 @@ cfg = RobertaConfig(
     vocab_size=tok.get_vocab_size(), hidden_size=H, num_hidden_layers=2, num_attention_heads=4,
     intermediate_size=512, max_position_embeddings=514, type_vocab_size=1, pad_token_id=PAD,
     bos_token_id=0, eos_token_id=2, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+    layer_norm_eps=args.ln_eps,
 )
 
 

@@ -480,7 +480,11 @@ public final class RelationModel implements AutoCloseable, NamedTensors {
     return out.singletonOrThrow();
   }
 
-  private static NDArray dropout(NDArray x, float rate, boolean training) {
+  /**
+   * Inverted dropout as torch.nn.functional.dropout: each element kept with probability 1 − rate
+   * and scaled by 1 / (1 − rate), from libtorch's generator; the identity when not training.
+   */
+  static NDArray dropout(NDArray x, float rate, boolean training) {
     if (!training || rate <= 0f) {
       return x;
     }

@@ -50,6 +50,21 @@ class RobertaGoldenTest {
       }
       NDArray idArr = m.create(flatIds, new Shape(b, t));
       NDArray maskArr = m.create(flatMask, new Shape(b, t));
+      // The first token's last-layer state, all H values of every row (padded rows included:
+      // their first token is real), so an encoder error the classifier head happens to hide
+      // still shows.
+      JsonNode hidden = golden.get("first_token_hidden_last_layer");
+      int h = cfg.hiddenSize();
+      float[] states = model.encode(idArr, maskArr, false).toFloatArray();
+      assertThat(hidden.size()).isEqualTo(b);
+      for (int i = 0; i < b; i++) {
+        assertThat(hidden.get(i).size()).isEqualTo(h);
+        for (int k = 0; k < h; k++) {
+          assertThat((double) states[i * t * h + k])
+              .as("hidden_last[%d][0][%d]", i, k)
+              .isCloseTo(hidden.get(i).get(k).asDouble(), within(1e-4));
+        }
+      }
       NDArray zeros = m.zeros(new Shape(b), ai.djl.ndarray.types.DataType.INT64);
       float[] logits = model.logits(idArr, maskArr, zeros, zeros, false).toFloatArray();
       JsonNode expected = golden.get("logits");
