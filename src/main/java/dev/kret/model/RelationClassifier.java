@@ -99,12 +99,7 @@ public final class RelationClassifier {
 
   /** As above; {@code beforeBatch} runs before each batch (a training loop's safe point). */
   public float[][] logProbabilitiesEncoded(List<Encoded> enc, int batchSize, Runnable beforeBatch) {
-    int[] order =
-        IntStream.range(0, enc.size())
-            .boxed()
-            .sorted(Comparator.comparingInt(i -> enc.get(i).ids().length))
-            .mapToInt(Integer::intValue)
-            .toArray();
+    int[] order = byLength(lengths(enc));
     float[][] out = new float[enc.size()][];
     for (int start = 0; start < order.length; start += batchSize) {
       beforeBatch.run();
@@ -128,12 +123,8 @@ public final class RelationClassifier {
   public float[][] forward(List<Encoded> batch) {
     // Grad mode is thread-local in libtorch and on by default in new threads.
     JniUtils.setGradMode(false);
-    int[] lengths = new int[batch.size()];
-    for (int i = 0; i < lengths.length; i++) {
-      lengths[i] = batch.get(i).ids().length;
-    }
     float[][] out = new float[batch.size()][];
-    for (int[] pass : passes(lengths, maxBatchTokens)) {
+    for (int[] pass : passes(lengths(batch), maxBatchTokens)) {
       List<Encoded> rows = new ArrayList<>(pass.length);
       for (int i : pass) {
         rows.add(batch.get(i));
@@ -156,12 +147,7 @@ public final class RelationClassifier {
    * @return the row indices of each pass, shortest rows first
    */
   static List<int[]> passes(int[] lengths, int maxTokens) {
-    int[] order =
-        IntStream.range(0, lengths.length)
-            .boxed()
-            .sorted(Comparator.comparingInt(i -> lengths[i]))
-            .mapToInt(Integer::intValue)
-            .toArray();
+    int[] order = byLength(lengths);
     List<int[]> passes = new ArrayList<>();
     int start = 0;
     while (start < order.length) {
@@ -174,6 +160,23 @@ public final class RelationClassifier {
       start = end;
     }
     return passes;
+  }
+
+  private static int[] lengths(List<Encoded> rows) {
+    int[] lengths = new int[rows.size()];
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = rows.get(i).ids().length;
+    }
+    return lengths;
+  }
+
+  /** Row indices, shortest row first (stable: equal lengths keep their input order). */
+  private static int[] byLength(int[] lengths) {
+    return IntStream.range(0, lengths.length)
+        .boxed()
+        .sorted(Comparator.comparingInt(i -> lengths[i]))
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   private float[][] forwardPass(List<Encoded> batch) {

@@ -1,15 +1,34 @@
 package dev.kret.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.model.weights.TensorData;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
+import java.util.Map;
 
 /** Reading the golden files that bench/reference/*.py write. */
 final class GoldenJson {
 
   private GoldenJson() {}
+
+  /** A golden file on the test class path, e.g. {@code /golden/mlm-long.json}. */
+  static JsonNode read(String resource) throws IOException {
+    try (InputStream in = GoldenJson.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("no " + resource + " on the test class path");
+      }
+      return new ObjectMapper().readTree(in);
+    }
+  }
+
+  /** Puts every tensor of an object of tensor nodes (e.g. {@code head_init}) into {@code into}. */
+  static void putTensors(JsonNode tensors, Map<String, TensorData> into) {
+    tensors.fields().forEachRemaining(e -> into.put(e.getKey(), tensor(e.getKey(), e.getValue())));
+  }
 
   static int[] ints(JsonNode arr) {
     int[] out = new int[arr.size()];

@@ -7,7 +7,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.Fixtures;
 import dev.kret.data.Labels;
 import dev.kret.model.BatchArrays;
@@ -17,7 +16,6 @@ import dev.kret.model.RobertaConfig;
 import dev.kret.model.weights.SafetensorsReader;
 import dev.kret.model.weights.TensorData;
 import dev.kret.text.RelationEncoder;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,18 +35,11 @@ class MaskedLmGoldenTest {
 
   @Test
   void fourStepsMatchTransformers() throws Exception {
-    JsonNode golden;
-    try (InputStream in = getClass().getResourceAsStream("/golden/mlm-steps.json")) {
-      golden = new ObjectMapper().readTree(in);
-    }
+    JsonNode golden = GoldenJson.read("/golden/mlm-steps.json");
     Map<String, TensorData> tensors =
         new LinkedHashMap<>(SafetensorsReader.read(FIXTURE.resolve("model.safetensors")));
     Map<String, TensorData> headInit = new LinkedHashMap<>();
-    golden
-        .get("head_init")
-        .fields()
-        .forEachRemaining(
-            e -> headInit.put(e.getKey(), GoldenJson.tensor(e.getKey(), e.getValue())));
+    GoldenJson.putTensors(golden.get("head_init"), headInit);
     RobertaConfig cfg =
         RobertaConfig.read(FIXTURE.resolve("config.json"), Labels.RELATIONS).withDropout(0);
     int steps = golden.get("steps").asInt();

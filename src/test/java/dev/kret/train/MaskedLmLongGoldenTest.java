@@ -7,7 +7,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
@@ -22,7 +21,6 @@ import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
 import dev.kret.text.TextTokenizer;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,10 +94,7 @@ class MaskedLmLongGoldenTest {
 
   @Test
   void twoHundredStepsWithTheWholeScheduleMatchTransformers() throws Exception {
-    JsonNode golden;
-    try (InputStream in = getClass().getResourceAsStream("/golden/mlm-long.json")) {
-      golden = new ObjectMapper().readTree(in);
-    }
+    JsonNode golden = GoldenJson.read("/golden/mlm-long.json");
     int rows = golden.get("rows").asInt();
     int batchSize = golden.get("batch").asInt();
     int steps = golden.get("steps").asInt();
@@ -107,11 +102,7 @@ class MaskedLmLongGoldenTest {
     Map<String, TensorData> tensors =
         new LinkedHashMap<>(SafetensorsReader.read(FIXTURE.resolve("model.safetensors")));
     Map<String, TensorData> headInit = new LinkedHashMap<>();
-    golden
-        .get("head_init")
-        .fields()
-        .forEachRemaining(
-            e -> headInit.put(e.getKey(), GoldenJson.tensor(e.getKey(), e.getValue())));
+    GoldenJson.putTensors(golden.get("head_init"), headInit);
     RobertaConfig cfg =
         RobertaConfig.read(FIXTURE.resolve("config.json"), Labels.RELATIONS).withDropout(0);
     LinearSchedule schedule =

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kret.Fixtures;
 import dev.kret.data.KlueReDataset;
 import dev.kret.data.Labels;
@@ -21,7 +20,6 @@ import dev.kret.text.MarkerScheme;
 import dev.kret.text.RelationEncoder;
 import dev.kret.text.RelationEncoder.Encoded;
 import dev.kret.text.TextTokenizer;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,10 +41,7 @@ class TrainTrajectoryGoldenTest {
 
   @Test
   void eightStepsMatchPyTorch() throws Exception {
-    JsonNode golden;
-    try (InputStream in = getClass().getResourceAsStream("/golden/train-trajectory.json")) {
-      golden = new ObjectMapper().readTree(in);
-    }
+    JsonNode golden = GoldenJson.read("/golden/train-trajectory.json");
     int rows = golden.get("rows").asInt();
     int batch = golden.get("batch").asInt();
     int steps = golden.get("steps").asInt();
@@ -69,11 +64,7 @@ class TrainTrajectoryGoldenTest {
 
       Map<String, TensorData> tensors =
           new LinkedHashMap<>(SafetensorsReader.read(FIXTURE.resolve("model.safetensors")));
-      golden
-          .get("head_init")
-          .fields()
-          .forEachRemaining(
-              e -> tensors.put(e.getKey(), GoldenJson.tensor(e.getKey(), e.getValue())));
+      GoldenJson.putTensors(golden.get("head_init"), tensors);
       RobertaConfig cfg =
           RobertaConfig.read(FIXTURE.resolve("config.json"), Labels.RELATIONS)
               .withHead(HeadType.ENTITY_START)
