@@ -8,7 +8,12 @@ KLUE-RE metrics per epoch, like kretctl's per-epoch line.
 
 Needs torch, transformers and scikit-learn (pip). Run from the repository root:
   python3 bench/reference/klue_re_scratch_torch.py --data DIR [--head linear|roberta|relu]
-      [--seed 42] [--batching random|grouped] [--epochs 4] [--dump-ids FILE]
+      [--seed 42] [--batching random|grouped] [--epochs 4] [--mlm-epochs 4] [--ln-eps 1e-5]
+      [--dump-ids FILE] [--save-encoder DIR] [--load-encoder DIR] [--save-probs PREFIX]
+--save-encoder keeps the encoder as the masked-LM epochs leave it (transformers' layout: a kret spec
+can fine-tune it with model.uri file://DIR: the tokenizer files are copied in); --load-encoder
+fine-tunes a saved encoder instead (transformers' layout or kret's checkpoint-mlm, whose names carry
+the roberta. prefix) - together they cross the two programs' masked-LM and fine-tuning phases.
 Data: DIR holds KLUE-RE's train.json, dev.json and relation_list.json (CC BY-SA 4.0; the figures in
 bench/README.md used a copy whose dev.json is a fixed half of the official dev set). Vocab: the
 klue/roberta-base vocab.txt bundled in src/main/resources/kret/tokenizers/klue-roberta-base.
@@ -43,9 +48,15 @@ p.add_argument("--train-limit", type=int, default=0)
 p.add_argument("--dump-ids", default="")
 p.add_argument("--mlm-epochs", type=int, default=0, help="masked-LM epochs on the train inputs first")
 p.add_argument("--mlm-prob", type=float, default=0.15)
-p.add_argument("--ln-eps", type=float, default=1e-12,
-               help="LayerNorm eps: transformers' RobertaConfig default (1e-12, the figures in bench/README.md); "
-                    "kret's from-scratch models use RoBERTa's 1e-5")
+p.add_argument("--ln-eps", type=float, default=1e-5,
+               help="LayerNorm eps: RoBERTa's 1e-5, as kret's from-scratch models use; the figures in "
+                    "bench/README.md before issue 15 used transformers' RobertaConfig default, 1e-12")
+p.add_argument("--save-encoder", default="",
+               help="directory to save the encoder in after the masked-LM epochs (transformers layout)")
+p.add_argument("--save-probs", default="", help="file to write each epoch's dev probabilities to (.npz)")
+p.add_argument("--load-encoder", default="",
+               help="start fine-tuning from this encoder (a directory with model.safetensors: transformers' "
+                    "layout or kret's checkpoint names with the roberta. prefix) instead of random weights")
 args = p.parse_args()
 
 random.seed(args.seed)
@@ -124,6 +135,18 @@ class Model(nn.Module):
 
 
 model = Model()
+if args.load_encoder:
+    from safetensors.torch import load_file
+
+    state = load_file(f"{args.load_encoder}/model.safetensors")
+    state = {k.removeprefix("roberta."): v for k, v in state.items()}
+    own = model.roberta.state_dict()
+    state = {k: v for k, v in state.items() if k in own}
+    missing = set(own) - set(state)
+    if missing:
+        raise SystemExit(f"--load-encoder: {args.load_encoder} lacks {sorted(missing)}")
+    model.roberta.load_state_dict(state)
+    print(f"encoder: {len(state)} tensors from {args.load_encoder}", flush=True)
 
 MASK_ID = tok.token_to_id("[MASK]")
 SPECIAL = {tok.token_to_id(t) for t in ["[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]"]}
@@ -241,6 +264,14 @@ if args.mlm_epochs:
             seen += len(b)
             loss_sum += loss.item() * len(b)
         print(f"mlm epoch {ep}  loss {loss_sum / seen:.4f}  {seen / (time.time() - t0):.1f} samples/s", flush=True)
+    if args.save_encoder:
+        model.roberta.save_pretrained(args.save_encoder, safe_serialization=True)
+        import os, shutil
+
+        for f in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]:
+            src = os.path.join(os.path.dirname(args.vocab), f)
+            if os.path.exists(src):
+                shutil.copy(src, args.save_encoder)
 
 for epoch in range(1, args.epochs + 1):
     model.train()
@@ -267,6 +298,8 @@ for epoch in range(1, args.epochs + 1):
             ys.append(y.numpy())
     probs, ys = np.concatenate(probs), np.concatenate(ys)
     acc, f1, auprc = metrics(probs, ys)
+    if args.save_probs:
+        np.savez_compressed(f"{args.save_probs}.epoch{epoch}.npz", probs=probs, labels=ys)
     print(
         f"epoch {epoch}  train_loss {loss_sum / seen:.4f}  eval_loss {eloss / len(dev):.4f}  "
         f"acc {acc:.2f}  micro_f1 {f1:.2f}  auprc {auprc:.2f}  {rate:.1f} samples/s",
