@@ -22,7 +22,9 @@ klue/roberta-base vocab.txt bundled in src/main/resources/kret/tokenizers/klue-r
 import argparse
 import json
 import math
+import os
 import random
+import shutil
 import time
 
 import numpy as np
@@ -182,18 +184,12 @@ def adamw(named):
         [{"params": [p for n, p in named if not nd(n)], "weight_decay": 0.01},
          {"params": [p for n, p in named if nd(n)], "weight_decay": 0.0}],
         lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
-no_decay = lambda n: n.endswith("bias") or "LayerNorm" in n
-groups = [
-    {"params": [p for n, p in model.named_parameters() if not no_decay(n)], "weight_decay": 0.01},
-    {"params": [p for n, p in model.named_parameters() if no_decay(n)], "weight_decay": 0.0},
-]
-opt = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
-steps_per_epoch = math.ceil(len(train) / args.batch)
-total = steps_per_epoch * args.epochs
-warm = math.ceil(0.1 * total)
-sched = torch.optim.lr_scheduler.LambdaLR(
-    opt, lambda t: t / max(1, warm) if t < warm else max(0.0, (total - t) / max(1, total - warm))
-)
+
+
+# The fine-tuning optimizer and schedule: the masked-LM phase's helpers over the whole model (no
+# parameter of Model is named norm.*, so the no-decay set is bias and LayerNorm).
+opt = adamw(model.named_parameters())
+sched = schedule(opt, math.ceil(len(train) / args.batch) * args.epochs)
 
 
 def collate(items):
@@ -266,8 +262,6 @@ if args.mlm_epochs:
         print(f"mlm epoch {ep}  loss {loss_sum / seen:.4f}  {seen / (time.time() - t0):.1f} samples/s", flush=True)
     if args.save_encoder:
         model.roberta.save_pretrained(args.save_encoder, safe_serialization=True)
-        import os, shutil
-
         for f in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]:
             src = os.path.join(os.path.dirname(args.vocab), f)
             if os.path.exists(src):
